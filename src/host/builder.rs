@@ -1,0 +1,212 @@
+//! [`WasiHostBuilder`]: everything a guest is granted, set up before it runs.
+
+use std::sync::Mutex;
+
+use super::fd_table::{FdEntry, FdObject, FdTable, STDIN_RIGHTS, STDOUT_RIGHTS};
+use super::random::{Random, RandomSource};
+use super::stdio::{HostStream, Input, InputStream, Output, OutputStream};
+use super::{StringTable, WasiHost};
+use crate::error::{Error, ErrorKind};
+use crate::wasi_snapshot_preview1::types::{fdflags, rights};
+
+/// The default cap on open fds per instance.
+pub const DEFAULT_MAX_OPEN_FDS: usize = 1024;
+
+/// Builds a [`WasiHost`]. Nothing is granted unless asked for: no
+/// arguments, no environment, stdin at end of file, stdout and stderr
+/// discarded.
+///
+/// ```
+/// use wasihost_core::{Capture, Output, WasiHost};
+/// let out = Capture::new(1 << 20);
+/// let host = WasiHost::builder()
+///     .arg("prog")
+///     .arg("--verbose")
+///     .env("LANG", "C")
+///     .stdout(Output::Capture(out.clone()))
+///     .build()
+///     .unwrap();
+/// # drop(host);
+/// ```
+#[derive(Debug)]
+pub struct WasiHostBuilder {
+    args: Vec<Vec<u8>>,
+    env: Vec<(Vec<u8>, Vec<u8>)>,
+    stdin: Input,
+    stdout: Output,
+    stderr: Output,
+    random: RandomSource,
+    max_open_fds: usize,
+}
+
+impl Default for WasiHostBuilder {
+    fn default() -> Self {
+        WasiHostBuilder {
+            args: Vec::new(),
+            env: Vec::new(),
+            stdin: Input::Null,
+            stdout: Output::Null,
+            stderr: Output::Null,
+            random: RandomSource::default(),
+            max_open_fds: DEFAULT_MAX_OPEN_FDS,
+        }
+    }
+}
+
+impl WasiHostBuilder {
+    /// A builder that grants nothing.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Appends one argument (the first is the program name, `argv[0]`).
+    pub fn arg(mut self, arg: impl AsRef<[u8]>) -> Self {
+        self.args.push(arg.as_ref().to_vec());
+        self
+    }
+
+    /// Appends arguments.
+    pub fn args<I>(mut self, args: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: AsRef<[u8]>,
+    {
+        self.args
+            .extend(args.into_iter().map(|a| a.as_ref().to_vec()));
+        self
+    }
+
+    /// Sets environment variable `name` to `value`, replacing an earlier
+    /// setting of the same name.
+    pub fn env(mut self, name: impl AsRef<[u8]>, value: impl AsRef<[u8]>) -> Self {
+        let name = name.as_ref().to_vec();
+        let value = value.as_ref().to_vec();
+        match self.env.iter_mut().find(|(n, _)| *n == name) {
+            Some(slot) => slot.1 = value,
+            None => self.env.push((name, value)),
+        }
+        self
+    }
+
+    /// Copies the host process's whole environment (as it is now) into the
+    /// guest's.
+    pub fn inherit_env(mut self) -> Self {
+        use std::os::unix::ffi::OsStrExt;
+        for (n, v) in std::env::vars_os() {
+            self = self.env(n.as_bytes(), v.as_bytes());
+        }
+        self
+    }
+
+    /// Copies one host environment variable, if it is set.
+    pub fn inherit_env_var(self, name: impl AsRef<std::ffi::OsStr>) -> Self {
+        use std::os::unix::ffi::OsStrExt;
+        let name = name.as_ref();
+        match std::env::var_os(name) {
+            Some(v) => self.env(name.as_bytes(), v.as_bytes()),
+            None => self,
+        }
+    }
+
+    /// Where stdin comes from (default: [`Input::Null`]).
+    pub fn stdin(mut self, input: Input) -> Self {
+        self.stdin = input;
+        self
+    }
+
+    /// Where stdout goes (default: [`Output::Null`]).
+    pub fn stdout(mut self, output: Output) -> Self {
+        self.stdout = output;
+        self
+    }
+
+    /// Where stderr goes (default: [`Output::Null`]).
+    pub fn stderr(mut self, output: Output) -> Self {
+        self.stderr = output;
+        self
+    }
+
+    /// All three stdio streams of the host process, as a command-line
+    /// runner wants.
+    pub fn inherit_stdio(self) -> Self {
+        self.stdin(Input::Inherit)
+            .stdout(Output::Inherit)
+            .stderr(Output::Inherit)
+    }
+
+    /// Where `random_get` takes its bytes from (default:
+    /// [`RandomSource::OsSeeded`]).
+    pub fn random(mut self, source: RandomSource) -> Self {
+        self.random = source;
+        self
+    }
+
+    /// The most fds the guest may hold open at once, stdio included
+    /// (default [`DEFAULT_MAX_OPEN_FDS`]); opening more gives `nfile`.
+    pub fn max_open_fds(mut self, n: usize) -> Self {
+        self.max_open_fds = n;
+        self
+    }
+
+    /// Checks the configuration, opens the host files it names, and gives
+    /// the host. Errors say which setting is wrong.
+    pub fn build(self) -> Result<WasiHost, Error> {
+        let args = StringTable::new(self.args.iter().enumerate().map(|(i, a)| {
+            if a.contains(&0) {
+                Err(format!("argument {i} contains a NUL byte"))
+            } else {
+                Ok(a.clone())
+            }
+        }))?;
+        let env = StringTable::new(self.env.iter().map(|(n, v)| {
+            let shown = String::from_utf8_lossy(n);
+            if n.is_empty() {
+                Err("environment variable with an empty name".to_string())
+            } else if n.contains(&b'=') {
+                Err(format!("environment variable name {shown:?} contains '='"))
+            } else if n.contains(&0) || v.contains(&0) {
+                Err(format!(
+                    "environment variable {shown:?} contains a NUL byte"
+                ))
+            } else {
+                let mut kv = n.clone();
+                kv.push(b'=');
+                kv.extend_from_slice(v);
+                Ok(kv)
+            }
+        }))?;
+        if self.max_open_fds < 3 {
+            return Err(Error::new(
+                ErrorKind::Config,
+                format!(
+                    "max_open_fds is {}, but stdio alone needs 3",
+                    self.max_open_fds
+                ),
+            ));
+        }
+        let io_err = |what: &str, e: std::io::Error| {
+            Error::with_io(ErrorKind::Config, format!("{what}: {e}"), e.kind())
+        };
+        let stdin = InputStream::open(self.stdin).map_err(|e| io_err("stdin", e))?;
+        let stdout =
+            OutputStream::open(self.stdout, HostStream::Stdout).map_err(|e| io_err("stdout", e))?;
+        let stderr =
+            OutputStream::open(self.stderr, HostStream::Stderr).map_err(|e| io_err("stderr", e))?;
+        let mut fds = FdTable::new(self.max_open_fds);
+        let stream = |object, rights_base: rights| FdEntry {
+            object,
+            rights_base,
+            rights_inheriting: rights::empty(),
+            flags: fdflags::empty(),
+        };
+        fds.insert_at(0, stream(FdObject::Input(stdin), STDIN_RIGHTS));
+        fds.insert_at(1, stream(FdObject::Output(stdout), STDOUT_RIGHTS));
+        fds.insert_at(2, stream(FdObject::Output(stderr), STDOUT_RIGHTS));
+        Ok(WasiHost {
+            args,
+            env,
+            random: Random::new(self.random),
+            fds: Mutex::new(fds),
+        })
+    }
+}

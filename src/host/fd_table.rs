@@ -1,0 +1,142 @@
+//! The guest's file descriptor table: what each fd refers to, its rights
+//! and its flags.
+
+use super::stdio::{InputStream, OutputStream};
+use crate::wasi_snapshot_preview1::types::{errno, fd, fdflags, filetype, rights};
+
+/// What an fd refers to.
+pub(crate) enum FdObject {
+    /// A readable stream (stdin).
+    Input(InputStream),
+    /// A writable stream (stdout, stderr).
+    Output(OutputStream),
+}
+
+/// One open fd.
+pub(crate) struct FdEntry {
+    pub(crate) object: FdObject,
+    pub(crate) rights_base: rights,
+    pub(crate) rights_inheriting: rights,
+    pub(crate) flags: fdflags,
+}
+
+impl FdEntry {
+    /// Fails with `notcapable` unless the fd holds every right in `needed`.
+    #[inline]
+    pub(crate) fn require(&self, needed: rights) -> Result<(), errno> {
+        if self.rights_base.contains(needed) {
+            Ok(())
+        } else {
+            Err(errno::notcapable)
+        }
+    }
+
+    pub(crate) fn filetype(&self) -> filetype {
+        match &self.object {
+            FdObject::Input(s) => s.filetype(),
+            FdObject::Output(s) => s.filetype(),
+        }
+    }
+}
+
+/// Rights of a readable stdio stream.
+pub(crate) const STDIN_RIGHTS: rights = rights::from_raw(
+    rights::fd_read.raw
+        | rights::fd_fdstat_set_flags.raw
+        | rights::fd_filestat_get.raw
+        | rights::poll_fd_readwrite.raw,
+);
+
+/// Rights of a writable stdio stream.
+pub(crate) const STDOUT_RIGHTS: rights = rights::from_raw(
+    rights::fd_write.raw
+        | rights::fd_fdstat_set_flags.raw
+        | rights::fd_filestat_get.raw
+        | rights::poll_fd_readwrite.raw,
+);
+
+/// The fd table. Slots are reused lowest first.
+pub(crate) struct FdTable {
+    slots: Vec<Option<FdEntry>>,
+    open: usize,
+    max_open: usize,
+}
+
+impl FdTable {
+    pub(crate) fn new(max_open: usize) -> FdTable {
+        FdTable {
+            slots: Vec::new(),
+            open: 0,
+            max_open,
+        }
+    }
+
+    #[inline]
+    pub(crate) fn get(&self, fd: fd) -> Result<&FdEntry, errno> {
+        match self.slots.get(fd as usize) {
+            Some(Some(e)) => Ok(e),
+            _ => Err(errno::badf),
+        }
+    }
+
+    #[inline]
+    pub(crate) fn get_mut(&mut self, fd: fd) -> Result<&mut FdEntry, errno> {
+        match self.slots.get_mut(fd as usize) {
+            Some(Some(e)) => Ok(e),
+            _ => Err(errno::badf),
+        }
+    }
+
+    /// Puts `entry` at exactly `fd` (used for stdio at build time).
+    pub(crate) fn insert_at(&mut self, fd: fd, entry: FdEntry) {
+        let i = fd as usize;
+        if self.slots.len() <= i {
+            self.slots.resize_with(i + 1, || None);
+        }
+        if self.slots[i].replace(entry).is_none() {
+            self.open += 1;
+        }
+    }
+
+    /// Puts `entry` at the lowest free fd; `nfile` when the table is full.
+    #[allow(dead_code)] // used by the filesystem (path_open)
+    pub(crate) fn insert(&mut self, entry: FdEntry) -> Result<fd, errno> {
+        if self.open >= self.max_open {
+            return Err(errno::nfile);
+        }
+        let i = match self.slots.iter().position(Option::is_none) {
+            Some(i) => i,
+            None => {
+                self.slots.push(None);
+                self.slots.len() - 1
+            }
+        };
+        let fd = fd::try_from(i).map_err(|_| errno::nfile)?;
+        self.slots[i] = Some(entry);
+        self.open += 1;
+        Ok(fd)
+    }
+
+    pub(crate) fn remove(&mut self, fd: fd) -> Result<FdEntry, errno> {
+        match self.slots.get_mut(fd as usize).and_then(Option::take) {
+            Some(e) => {
+                self.open -= 1;
+                Ok(e)
+            }
+            None => Err(errno::badf),
+        }
+    }
+
+    /// Moves `from` onto `to`, closing what `to` held. Both must be open.
+    pub(crate) fn renumber(&mut self, from: fd, to: fd) -> Result<(), errno> {
+        self.get(from)?;
+        self.get(to)?;
+        if from == to {
+            return Ok(());
+        }
+        let entry = self.remove(from)?;
+        // `to` is open, so this replaces it: the count drops by one overall.
+        self.slots[to as usize] = Some(entry);
+        Ok(())
+    }
+}

@@ -1,0 +1,436 @@
+//! Standard streams: where a guest's stdin comes from and where its stdout
+//! and stderr go.
+//!
+//! Stdio streams are streams, not files: they cannot seek (`fd_seek`,
+//! `fd_tell`, `fd_pread`, `fd_pwrite` give `spipe`), whatever they are
+//! backed by on the host.
+
+use std::fmt;
+use std::fs::File;
+use std::io::{self, IoSlice, Read, Write};
+use std::os::fd::AsFd;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use crate::wasi_snapshot_preview1::types::filetype;
+
+/// Where a guest's standard input comes from.
+pub enum Input {
+    /// The host process's own stdin, read directly (unbuffered).
+    Inherit,
+    /// Always at end of file.
+    Null,
+    /// These bytes, then end of file.
+    Bytes(Arc<[u8]>),
+    /// A host file opened when the host is built.
+    Path(PathBuf),
+    /// An open host file (or anything else with a file descriptor).
+    File(File),
+    /// Any reader, e.g. a pipe or a decompressor; it is read on the guest's
+    /// thread, during the guest's `fd_read`.
+    Reader(Box<dyn Read + Send>),
+}
+
+impl Input {
+    /// Input from `bytes`.
+    pub fn bytes(bytes: impl Into<Vec<u8>>) -> Input {
+        Input::Bytes(bytes.into().into())
+    }
+
+    /// Input from the host file at `path`, opened when the host is built.
+    pub fn path(path: impl AsRef<Path>) -> Input {
+        Input::Path(path.as_ref().to_path_buf())
+    }
+
+    /// Input from any reader.
+    pub fn reader(r: impl Read + Send + 'static) -> Input {
+        Input::Reader(Box::new(r))
+    }
+}
+
+impl fmt::Debug for Input {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Input::Inherit => f.write_str("Input::Inherit"),
+            Input::Null => f.write_str("Input::Null"),
+            Input::Bytes(b) => write!(f, "Input::Bytes({} bytes)", b.len()),
+            Input::Path(p) => write!(f, "Input::Path({p:?})"),
+            Input::File(file) => write!(f, "Input::File({file:?})"),
+            Input::Reader(_) => f.write_str("Input::Reader(..)"),
+        }
+    }
+}
+
+/// Where a guest's stdout or stderr goes.
+pub enum Output {
+    /// The host process's own stream (stdout for stdout, stderr for
+    /// stderr), written directly (unbuffered, one `writev` per call).
+    Inherit,
+    /// Discarded; every write succeeds.
+    Null,
+    /// A host file created (or truncated) when the host is built.
+    Path(PathBuf),
+    /// A host file appended to, created if missing, when the host is built.
+    AppendPath(PathBuf),
+    /// An open host file; written at its current position.
+    File(File),
+    /// Kept in memory up to a byte cap; see [`Capture`].
+    Capture(Capture),
+    /// Any writer, e.g. a callback (see [`Output::callback`]). An error it
+    /// returns reaches the guest as the matching errno (usually `io`).
+    Writer(Box<dyn Write + Send>),
+}
+
+impl Output {
+    /// Output to the host file at `path`, created or truncated.
+    pub fn path(path: impl AsRef<Path>) -> Output {
+        Output::Path(path.as_ref().to_path_buf())
+    }
+
+    /// Output appended to the host file at `path`, created if missing.
+    pub fn append_path(path: impl AsRef<Path>) -> Output {
+        Output::AppendPath(path.as_ref().to_path_buf())
+    }
+
+    /// Output to any writer.
+    pub fn writer(w: impl Write + Send + 'static) -> Output {
+        Output::Writer(Box::new(w))
+    }
+
+    /// Output to a callback, called once per guest write with the bytes of
+    /// that write (all its iovecs, in order; possibly in several calls when
+    /// the guest passed several buffers). Returning an error fails the
+    /// guest's write with the matching errno.
+    pub fn callback(f: impl FnMut(&[u8]) -> io::Result<()> + Send + 'static) -> Output {
+        Output::Writer(Box::new(CallbackWriter(f)))
+    }
+}
+
+impl fmt::Debug for Output {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Output::Inherit => f.write_str("Output::Inherit"),
+            Output::Null => f.write_str("Output::Null"),
+            Output::Path(p) => write!(f, "Output::Path({p:?})"),
+            Output::AppendPath(p) => write!(f, "Output::AppendPath({p:?})"),
+            Output::File(file) => write!(f, "Output::File({file:?})"),
+            Output::Capture(c) => write!(f, "Output::Capture({c:?})"),
+            Output::Writer(_) => f.write_str("Output::Writer(..)"),
+        }
+    }
+}
+
+struct CallbackWriter<F>(F);
+
+impl<F: FnMut(&[u8]) -> io::Result<()>> Write for CallbackWriter<F> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        (self.0)(buf)?;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// An in-memory capture of a guest's output, kept up to a byte cap.
+///
+/// Clone it, hand one clone to the builder as [`Output::Capture`], and read
+/// the other after the run. Writes past the cap still succeed for the guest
+/// (it is not told), but the capture records that it dropped bytes:
+/// [`Capture::is_truncated`] and [`Capture::total_written`] report it.
+#[derive(Clone)]
+pub struct Capture {
+    inner: Arc<Mutex<CaptureState>>,
+}
+
+struct CaptureState {
+    data: Vec<u8>,
+    cap: usize,
+    total: u64,
+}
+
+impl Capture {
+    /// A capture that keeps at most `cap` bytes.
+    pub fn new(cap: usize) -> Capture {
+        Capture {
+            inner: Arc::new(Mutex::new(CaptureState {
+                data: Vec::new(),
+                cap,
+                total: 0,
+            })),
+        }
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, CaptureState> {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// A copy of the bytes kept so far.
+    pub fn contents(&self) -> Vec<u8> {
+        self.state().data.clone()
+    }
+
+    /// Takes the bytes kept so far, leaving the capture empty (the cap and
+    /// the running total stay).
+    pub fn take(&self) -> Vec<u8> {
+        std::mem::take(&mut self.state().data)
+    }
+
+    /// The byte cap.
+    pub fn cap(&self) -> usize {
+        self.state().cap
+    }
+
+    /// Whether the guest wrote more than the cap, so bytes were dropped.
+    pub fn is_truncated(&self) -> bool {
+        let s = self.state();
+        s.total > s.cap as u64
+    }
+
+    /// Bytes the guest wrote in all, kept or dropped.
+    pub fn total_written(&self) -> u64 {
+        self.state().total
+    }
+
+    fn append(&self, bufs: &[&[u8]]) -> usize {
+        let mut s = self.state();
+        let mut n = 0;
+        for b in bufs {
+            let room = s.cap.saturating_sub(s.data.len());
+            let keep = room.min(b.len());
+            s.data.extend_from_slice(&b[..keep]);
+            n += b.len();
+        }
+        s.total += n as u64;
+        n
+    }
+}
+
+impl fmt::Debug for Capture {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = self.state();
+        f.debug_struct("Capture")
+            .field("len", &s.data.len())
+            .field("cap", &s.cap)
+            .field("total", &s.total)
+            .finish()
+    }
+}
+
+/// Which of the host's own streams an inherited output writes to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum HostStream {
+    Stdout,
+    Stderr,
+}
+
+/// The live input side of an fd.
+pub(crate) enum InputStream {
+    Inherit,
+    Null,
+    Bytes { data: Arc<[u8]>, pos: usize },
+    File(File),
+    Reader(Box<dyn Read + Send>),
+}
+
+/// The live output side of an fd.
+pub(crate) enum OutputStream {
+    Inherit(HostStream),
+    Null,
+    File(File),
+    Capture(Capture),
+    Writer(Box<dyn Write + Send>),
+}
+
+impl InputStream {
+    pub(crate) fn open(input: Input) -> io::Result<InputStream> {
+        Ok(match input {
+            Input::Inherit => InputStream::Inherit,
+            Input::Null => InputStream::Null,
+            Input::Bytes(data) => InputStream::Bytes { data, pos: 0 },
+            Input::Path(p) => InputStream::File(File::open(&p).map_err(|e| {
+                io::Error::new(e.kind(), format!("stdin from {}: {e}", p.display()))
+            })?),
+            Input::File(f) => InputStream::File(f),
+            Input::Reader(r) => InputStream::Reader(r),
+        })
+    }
+
+    /// Reads into `buf`; 0 means end of file.
+    pub(crate) fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            InputStream::Inherit => {
+                rustix::io::read(rustix::stdio::stdin(), buf).map_err(io::Error::from)
+            }
+            InputStream::Null => Ok(0),
+            InputStream::Bytes { data, pos } => {
+                let rest = &data[*pos..];
+                let n = rest.len().min(buf.len());
+                buf[..n].copy_from_slice(&rest[..n]);
+                *pos += n;
+                Ok(n)
+            }
+            InputStream::File(f) => f.read(buf),
+            InputStream::Reader(r) => loop {
+                match r.read(buf) {
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    other => break other,
+                }
+            },
+        }
+    }
+
+    /// Bytes known to be readable without blocking, if the stream can tell.
+    pub(crate) fn ready_bytes(&self) -> Option<u64> {
+        match self {
+            InputStream::Bytes { data, pos } => Some((data.len() - pos) as u64),
+            InputStream::Null => Some(0),
+            InputStream::File(f) => {
+                let meta = f.metadata().ok()?;
+                if meta.is_file() {
+                    let pos = rustix::fs::seek(f, rustix::fs::SeekFrom::Current(0)).ok()?;
+                    Some(meta.len().saturating_sub(pos))
+                } else {
+                    None
+                }
+            }
+            InputStream::Inherit | InputStream::Reader(_) => None,
+        }
+    }
+
+    pub(crate) fn filetype(&self) -> filetype {
+        match self {
+            InputStream::Inherit => fd_filetype(rustix::stdio::stdin()),
+            InputStream::File(f) => fd_filetype(f.as_fd()),
+            _ => filetype::unknown,
+        }
+    }
+
+    pub(crate) fn host_fd(&self) -> Option<std::os::fd::BorrowedFd<'_>> {
+        match self {
+            InputStream::Inherit => Some(rustix::stdio::stdin()),
+            InputStream::File(f) => Some(f.as_fd()),
+            _ => None,
+        }
+    }
+}
+
+impl OutputStream {
+    pub(crate) fn open(output: Output, which: HostStream) -> io::Result<OutputStream> {
+        Ok(match output {
+            Output::Inherit => OutputStream::Inherit(which),
+            Output::Null => OutputStream::Null,
+            Output::Path(p) => OutputStream::File(File::create(&p).map_err(|e| {
+                io::Error::new(e.kind(), format!("{which:?} to {}: {e}", p.display()))
+            })?),
+            Output::AppendPath(p) => {
+                OutputStream::File(File::options().append(true).create(true).open(&p).map_err(
+                    |e| io::Error::new(e.kind(), format!("{which:?} to {}: {e}", p.display())),
+                )?)
+            }
+            Output::File(f) => OutputStream::File(f),
+            Output::Capture(c) => OutputStream::Capture(c),
+            Output::Writer(w) => OutputStream::Writer(w),
+        })
+    }
+
+    /// Writes the buffers in order; returns the bytes written, which may be
+    /// fewer than asked (as with `writev`).
+    pub(crate) fn write(&mut self, bufs: &[&[u8]]) -> io::Result<usize> {
+        match self {
+            OutputStream::Inherit(which) => {
+                let slices = to_io_slices(bufs);
+                let r = match which {
+                    HostStream::Stdout => {
+                        rustix::io::writev(rustix::stdio::stdout(), slices.as_ref())
+                    }
+                    HostStream::Stderr => {
+                        rustix::io::writev(rustix::stdio::stderr(), slices.as_ref())
+                    }
+                };
+                r.map_err(io::Error::from)
+            }
+            OutputStream::Null => Ok(bufs.iter().map(|b| b.len()).sum()),
+            OutputStream::File(f) => {
+                let slices = to_io_slices(bufs);
+                rustix::io::writev(&*f, slices.as_ref()).map_err(io::Error::from)
+            }
+            OutputStream::Capture(c) => Ok(c.append(bufs)),
+            OutputStream::Writer(w) => {
+                let mut n = 0;
+                for b in bufs {
+                    w.write_all(b)?;
+                    n += b.len();
+                }
+                w.flush()?;
+                Ok(n)
+            }
+        }
+    }
+
+    pub(crate) fn filetype(&self) -> filetype {
+        match self {
+            OutputStream::Inherit(HostStream::Stdout) => fd_filetype(rustix::stdio::stdout()),
+            OutputStream::Inherit(HostStream::Stderr) => fd_filetype(rustix::stdio::stderr()),
+            OutputStream::File(f) => fd_filetype(f.as_fd()),
+            _ => filetype::unknown,
+        }
+    }
+
+    pub(crate) fn host_fd(&self) -> Option<std::os::fd::BorrowedFd<'_>> {
+        match self {
+            OutputStream::Inherit(HostStream::Stdout) => Some(rustix::stdio::stdout()),
+            OutputStream::Inherit(HostStream::Stderr) => Some(rustix::stdio::stderr()),
+            OutputStream::File(f) => Some(f.as_fd()),
+            _ => None,
+        }
+    }
+}
+
+/// Up to this many buffers go to one `writev` without allocating; a longer
+/// iovec list is written in full through a heap vector.
+const STACK_IOVS: usize = 16;
+
+enum IoSlices<'a> {
+    Stack([IoSlice<'a>; STACK_IOVS], usize),
+    Heap(Vec<IoSlice<'a>>),
+}
+
+impl<'a> AsRef<[IoSlice<'a>]> for IoSlices<'a> {
+    fn as_ref(&self) -> &[IoSlice<'a>] {
+        match self {
+            IoSlices::Stack(a, n) => &a[..*n],
+            IoSlices::Heap(v) => v,
+        }
+    }
+}
+
+fn to_io_slices<'a>(bufs: &[&'a [u8]]) -> IoSlices<'a> {
+    if bufs.len() <= STACK_IOVS {
+        let mut a = [IoSlice::new(&[]); STACK_IOVS];
+        for (slot, b) in a.iter_mut().zip(bufs) {
+            *slot = IoSlice::new(b);
+        }
+        IoSlices::Stack(a, bufs.len())
+    } else {
+        IoSlices::Heap(bufs.iter().map(|b| IoSlice::new(b)).collect())
+    }
+}
+
+/// What a host fd is, as a WASI file type: only a terminal is a character
+/// device (wasi-libc's `isatty` checks for that, so `/dev/null` must not be
+/// one); a regular file is a regular file; pipes, sockets and the rest are
+/// `unknown`.
+fn fd_filetype(fd: std::os::fd::BorrowedFd<'_>) -> filetype {
+    if rustix::termios::isatty(fd) {
+        return filetype::character_device;
+    }
+    match rustix::fs::fstat(fd) {
+        Ok(st) => match rustix::fs::FileType::from_raw_mode(st.st_mode) {
+            rustix::fs::FileType::RegularFile => filetype::regular_file,
+            rustix::fs::FileType::BlockDevice => filetype::block_device,
+            _ => filetype::unknown,
+        },
+        Err(_) => filetype::unknown,
+    }
+}

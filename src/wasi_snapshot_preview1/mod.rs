@@ -1,0 +1,14 @@
+//! The WASI snapshot preview1 layer: ABI types, guest memory access, the
+//! [`NativeWasiImports`](native::NativeWasiImports) trait and the wasmtime
+//! glue. Nothing here does I/O; the default implementation lives in
+//! [`crate::host`].
+
+pub mod link;
+pub mod memory;
+pub mod native;
+pub mod types;
+
+pub use link::{ProcExit, WasiState, WasiView, add_to_linker};
+pub use memory::{Ctx, GuestType, WasmSlicePtr};
+pub use native::NativeWasiImports;
+pub use types::*;
