@@ -1,0 +1,49 @@
+# wasihost: build, run and test.
+#   make run    build the runner and run the bundled guest program
+#   make test   every test (installs the C-to-wasm toolchain if missing)
+#   make bench  the WASI call benchmark against wasmtime-wasi
+
+CARGO ?= cargo
+GUEST_CC ?= clang
+GUEST_CFLAGS ?= --target=wasm32-wasi -O2 -Wall -Wextra -Werror
+BUILD := build
+GUEST_SRCS := $(wildcard examples/guests/*.c)
+GUEST_WASM := $(patsubst examples/guests/%.c,$(BUILD)/guests/%.wasm,$(GUEST_SRCS))
+
+.PHONY: all deps guests run test test-rust lint bench clean
+
+all: guests
+	$(CARGO) build --release
+
+deps:
+	@scripts/ensure-wasi-toolchain.sh
+
+$(BUILD)/guests/%.wasm: examples/guests/%.c | deps
+	@mkdir -p $(dir $@)
+	$(GUEST_CC) $(GUEST_CFLAGS) -o $@ $<
+
+guests: $(GUEST_WASM)
+
+# The main job: word frequencies of the bundled text, computed by a C
+# program compiled to wasm, run in the sandbox by the runner.
+run: guests
+	$(CARGO) build --release --example wasihost-run
+	target/release/examples/wasihost-run --env LANG=C --stdin examples/data/sample.txt \
+		$(BUILD)/guests/wordfreq.wasm 10
+
+test: deps guests test-rust lint
+
+test-rust:
+	$(CARGO) test --all-targets
+	$(CARGO) test --doc
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --all-targets -- -D warnings
+
+bench: deps
+	$(CARGO) bench -p wasihost-bench
+
+clean:
+	rm -rf $(BUILD)
+	$(CARGO) clean
