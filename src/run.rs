@@ -122,13 +122,9 @@ impl Module {
         let mut store = Store::new(&self.engine.inner, WasiState::new(imports));
         match pre.instantiate(&mut store) {
             Ok(instance) => Instance { store, instance }.run(),
-            Err(e) => outcome_of(e).ok_or_else(|| unreachable_error()),
+            Err(e) => Ok(outcome_of(e)),
         }
     }
-}
-
-fn unreachable_error() -> Error {
-    Error::new(ErrorKind::Link, "instantiation failed".to_string())
 }
 
 /// An instantiated module and its store.
@@ -151,7 +147,7 @@ impl<T: NativeWasiImports> Instance<T> {
             })?;
         match start.call(&mut self.store, ()) {
             Ok(()) => Ok(Outcome::Exit(0)),
-            Err(e) => outcome_of(e).ok_or_else(unreachable_error),
+            Err(e) => Ok(outcome_of(e)),
         }
     }
 
@@ -194,12 +190,26 @@ impl Outcome {
 /// Classifies an error from running guest code. Every such error is an
 /// outcome: an exit, or a trap (wasm traps, host panics, and any other
 /// host error that aborted the guest).
-fn outcome_of(e: wasmtime::Error) -> Option<Outcome> {
+fn outcome_of(e: wasmtime::Error) -> Outcome {
     if let Some(exit) = e.downcast_ref::<ProcExit>() {
-        return Some(Outcome::Exit(exit.0));
+        return Outcome::Exit(exit.0);
     }
     if let Some(p) = e.downcast_ref::<HostPanic>() {
-        return Some(Outcome::Trap(p.to_string()));
+        return Outcome::Trap(p.to_string());
     }
-    Some(Outcome::Trap(format!("{e:?}")))
+    Outcome::Trap(trap_message(&e))
+}
+
+/// The cause first (`wasm trap: integer divide by zero`), then the wasm
+/// backtrace when wasmtime recorded one.
+fn trap_message(e: &wasmtime::Error) -> String {
+    let mut msg = e.root_cause().to_string();
+    if let Some(bt) = e.downcast_ref::<wasmtime::WasmBacktrace>() {
+        let bt = bt.to_string();
+        if !bt.trim().is_empty() {
+            msg.push('\n');
+            msg.push_str(bt.trim_end());
+        }
+    }
+    msg
 }

@@ -25,7 +25,7 @@ pub enum RandomSource {
 pub(crate) enum Random {
     Thread,
     Os,
-    Seeded(Mutex<StdRng>),
+    Seeded(Box<Mutex<StdRng>>),
 }
 
 impl Random {
@@ -33,7 +33,9 @@ impl Random {
         match source {
             RandomSource::OsSeeded => Random::Thread,
             RandomSource::Os => Random::Os,
-            RandomSource::Seeded(seed) => Random::Seeded(Mutex::new(StdRng::seed_from_u64(seed))),
+            RandomSource::Seeded(seed) => {
+                Random::Seeded(Box::new(Mutex::new(StdRng::seed_from_u64(seed))))
+            }
         }
     }
 

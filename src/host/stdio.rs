@@ -391,6 +391,8 @@ impl OutputStream {
 /// iovec list is written in full through a heap vector.
 const STACK_IOVS: usize = 16;
 
+// The stack variant is the point: no allocation for a typical writev.
+#[allow(clippy::large_enum_variant)]
 enum IoSlices<'a> {
     Stack([IoSlice<'a>; STACK_IOVS], usize),
     Heap(Vec<IoSlice<'a>>),

@@ -185,10 +185,10 @@ fn out_ok<T: GuestType>(ctx: &Ctx, out: WasmSlicePtr<T>) -> Result<(), errno> {
 /// Writes one result (already checked) when the call succeeded.
 #[inline(always)]
 fn finish1<A: GuestType>(ctx: &mut Ctx, e: errno, out: WasmSlicePtr<A>, a: A) -> i32 {
-    if e == errno::success {
-        if let Err(err) = ctx.write(out, a) {
-            return code(err);
-        }
+    if e == errno::success
+        && let Err(err) = ctx.write(out, a)
+    {
+        return code(err);
     }
     code(e)
 }
@@ -203,10 +203,10 @@ fn finish2<A: GuestType, B: GuestType>(
     out_b: WasmSlicePtr<B>,
     b: B,
 ) -> i32 {
-    if e == errno::success {
-        if let Err(err) = ctx.write(out_a, a).and_then(|_| ctx.write(out_b, b)) {
-            return code(err);
-        }
+    if e == errno::success
+        && let Err(err) = ctx.write(out_a, a).and_then(|_| ctx.write(out_b, b))
+    {
+        return code(err);
     }
     code(e)
 }
