@@ -461,11 +461,15 @@ impl NativeWasiImports for WasiHost {
         if let Err(e) = entry.require(t::rights::fd_read) {
             return (e, 0);
         }
+        let nonblock = entry.flags.contains(t::fdflags::nonblock);
         let FdObject::Input(stream) = &mut entry.object else {
             return (errno::badf, 0);
         };
         if let Err(e) = check_iovecs(ctx, iovs, iovs_len) {
             return (e, 0);
+        }
+        if nonblock && !poll::readable_now(stream) {
+            return (errno::again, 0);
         }
         // Fill buffers in order. A stream that may block (a pipe, a
         // terminal, a reader) returns after the first read that gave data,

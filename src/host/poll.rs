@@ -257,3 +257,25 @@ fn fd_error(s: &subscription, e: errno) -> event {
     ev.error = e;
     ev
 }
+
+/// Whether a read from `stream` would return at once (data or end of
+/// file), for `fdflags::nonblock`. Streams that cannot tell (a reader)
+/// count as readable.
+pub(crate) fn readable_now(stream: &super::stdio::InputStream) -> bool {
+    if stream.ready_bytes().is_some() {
+        return true;
+    }
+    let Some(fd) = stream.host_fd() else {
+        return true;
+    };
+    let mut pfd = [PollFd::new(&fd, PollFlags::IN)];
+    let zero = rustix::time::Timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    match rustix::event::poll(&mut pfd, Some(&zero)) {
+        Ok(n) => n > 0,
+        // Let the read itself report the problem.
+        Err(_) => true,
+    }
+}
