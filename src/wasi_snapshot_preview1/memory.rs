@@ -289,3 +289,99 @@ impl<V: IoVec> IoVecs<V> {
         (self.end - self.next) / V::SIZE as usize
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wasi_snapshot_preview1::types::{ciovec, fdstat};
+
+    #[test]
+    fn reads_and_writes_at_the_very_end() {
+        let mut mem = vec![0u8; 64];
+        let mut ctx = Ctx::new(&mut mem);
+        ctx.write(WasmSlicePtr::<u64>::new(56), 0x0102_0304_0506_0708)
+            .unwrap();
+        assert_eq!(
+            ctx.read(WasmSlicePtr::<u64>::new(56)),
+            Ok(0x0102_0304_0506_0708)
+        );
+        assert_eq!(ctx.read(WasmSlicePtr::<u64>::new(64)), Err(errno::fault));
+        assert_eq!(ctx.read(WasmSlicePtr::<u32>::new(62)), Err(errno::inval));
+        assert_eq!(ctx.read(WasmSlicePtr::<u32>::new(60)), Ok(0x0102_0304));
+        assert_eq!(ctx.bytes(WasmSlicePtr::new(64), 0).map(<[u8]>::len), Ok(0));
+        assert_eq!(ctx.bytes(WasmSlicePtr::new(64), 1), Err(errno::fault));
+        assert_eq!(ctx.bytes(WasmSlicePtr::new(65), 0), Err(errno::fault));
+    }
+
+    #[test]
+    fn huge_lengths_and_wrapping_ends_fault() {
+        let mut mem = vec![0u8; 4096];
+        let ctx = Ctx::new(&mut mem);
+        assert_eq!(
+            ctx.bytes(WasmSlicePtr::new(u32::MAX), u32::MAX),
+            Err(errno::fault)
+        );
+        assert_eq!(ctx.bytes(WasmSlicePtr::new(8), u32::MAX), Err(errno::fault));
+        assert_eq!(
+            ctx.check_array(WasmSlicePtr::<fdstat>::new(0), u32::MAX),
+            Err(errno::fault)
+        );
+        assert_eq!(
+            WasmSlicePtr::<u64>::new(u32::MAX - 7).at(1),
+            Err(errno::fault)
+        );
+        assert_eq!(
+            ctx.read_at(WasmSlicePtr::<u64>::new(8), 1 << 30),
+            Err(errno::fault)
+        );
+    }
+
+    #[test]
+    fn failed_write_leaves_memory_untouched() {
+        let mut mem = vec![0xAAu8; 16];
+        let mut ctx = Ctx::new(&mut mem);
+        assert_eq!(
+            ctx.write(WasmSlicePtr::<u64>::new(16), 1),
+            Err(errno::fault)
+        );
+        assert_eq!(
+            ctx.copy_to(WasmSlicePtr::new(10), b"0123456789"),
+            Err(errno::fault)
+        );
+        assert!(mem.iter().all(|&b| b == 0xAA));
+    }
+
+    #[test]
+    fn iovec_walk_checks_each_buffer() {
+        let mut mem = vec![0u8; 128];
+        let mut ctx = Ctx::new(&mut mem);
+        let iovs = WasmSlicePtr::<ciovec>::new(0);
+        ctx.write_at(
+            iovs,
+            0,
+            ciovec {
+                buf: WasmSlicePtr::new(64),
+                buf_len: 8,
+            },
+        )
+        .unwrap();
+        ctx.write_at(
+            iovs,
+            1,
+            ciovec {
+                buf: WasmSlicePtr::new(124),
+                buf_len: 8,
+            },
+        )
+        .unwrap();
+        let mut it = ctx.iovecs(iovs, 2).unwrap();
+        assert_eq!(it.remaining(), 2);
+        assert_eq!(
+            ctx.next_iovec(&mut it),
+            Some(Ok((WasmSlicePtr::new(64), 8)))
+        );
+        assert_eq!(ctx.next_iovec(&mut it), Some(Err(errno::fault)));
+        assert_eq!(ctx.next_iovec(&mut it), None);
+        assert!(ctx.iovecs(iovs, 17).is_err());
+    }
+}
