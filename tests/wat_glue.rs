@@ -938,7 +938,7 @@ fn i64_arguments_arrive_unchanged() {
     ];
     for (name, args, want) in cases {
         assert_eq!(g.call(name, args), SUCCESS, "{name}{args:?}");
-        assert_eq!(g.log(), [want.clone()], "{name}{args:?}");
+        assert_eq!(g.log(), std::slice::from_ref(want), "{name}{args:?}");
     }
 }
 
@@ -1111,7 +1111,7 @@ fn fd_all_ones_arrives_as_u32_max() {
     ];
     for (name, args, want) in cases {
         assert_eq!(g.call(name, args), SUCCESS, "{name}{args:?}");
-        assert_eq!(g.log(), [want.clone()], "{name}{args:?}");
+        assert_eq!(g.log(), std::slice::from_ref(want), "{name}{args:?}");
     }
 }
 
@@ -1229,9 +1229,12 @@ fn enums_above_8_bits_are_inval_and_not_called() {
 // Results
 // ---------------------------------------------------------------------------
 
+/// Bytes expected at offsets of guest memory.
+type Patches = Vec<(usize, Vec<u8>)>;
+
 /// Each function with out-pointers, called with them in the middle of
 /// memory, and the exact bytes the glue must write there on success.
-fn result_cases() -> Vec<(&'static str, Vec<i64>, Vec<(usize, Vec<u8>)>)> {
+fn result_cases() -> Vec<(&'static str, Vec<i64>, Patches)> {
     let st = canned_fdstat(filetype::regular_file);
     let filestat_at = |base: usize| -> Vec<(usize, Vec<u8>)> {
         canned_filestat_bytes()

@@ -458,13 +458,18 @@ impl NativeWasiImports for WasiHost {
             Ok(e) => e,
             Err(e) => return (e, 0),
         };
-        if let Err(e) = entry.require(t::rights::fd_read) {
-            return (e, 0);
-        }
-        let nonblock = entry.flags.contains(t::fdflags::nonblock);
+        let (held, nonblock) = (
+            entry.rights_base,
+            entry.flags.contains(t::fdflags::nonblock),
+        );
+        // The direction first (reading stdout is `badf`, as in POSIX),
+        // then the right.
         let FdObject::Input(stream) = &mut entry.object else {
             return (errno::badf, 0);
         };
+        if !held.contains(t::rights::fd_read) {
+            return (errno::notcapable, 0);
+        }
         if let Err(e) = check_iovecs(ctx, iovs, iovs_len) {
             return (e, 0);
         }
@@ -552,12 +557,13 @@ impl NativeWasiImports for WasiHost {
             Ok(e) => e,
             Err(e) => return (e, 0),
         };
-        if let Err(e) = entry.require(t::rights::fd_write) {
-            return (e, 0);
-        }
+        let held = entry.rights_base;
         let FdObject::Output(stream) = &mut entry.object else {
             return (errno::badf, 0);
         };
+        if !held.contains(t::rights::fd_write) {
+            return (errno::notcapable, 0);
+        }
         match with_ciovecs(ctx, iovs, iovs_len, |bufs| {
             stream.write(bufs).map_err(|e| errno_map::from_io_error(&e))
         }) {
