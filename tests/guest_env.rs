@@ -47,7 +47,10 @@ fn several_args() {
     let args: [&[u8]; 4] = [b"prog", b"a", b"bc", b"--flag=x y"];
     let out = dump(WasiHost::builder().args(args));
     assert_eq!(out, expected_dump(&args, &[], None));
-    assert!(out.starts_with("args_sizes errno=0 count=4 size=21\n"), "{out}");
+    assert!(
+        out.starts_with("args_sizes errno=0 count=4 size=21\n"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -55,7 +58,10 @@ fn empty_string_args() {
     let args: [&[u8]; 4] = [b"prog", b"", b"x", b""];
     let out = dump(WasiHost::builder().arg("prog").arg("").arg("x").arg(""));
     assert_eq!(out, expected_dump(&args, &[], None));
-    assert!(out.starts_with("args_sizes errno=0 count=4 size=9\n"), "{out}");
+    assert!(
+        out.starts_with("args_sizes errno=0 count=4 size=9\n"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -94,7 +100,12 @@ fn many_and_long_args() {
 
 #[test]
 fn environment() {
-    let env: [&[u8]; 4] = [b"GUEST_VAR=second", b"EMPTY=", "UTF=\u{fc}".as_bytes(), &[b'R', b'A', b'W', b'=', 0xff]];
+    let env: [&[u8]; 4] = [
+        b"GUEST_VAR=second",
+        b"EMPTY=",
+        "UTF=\u{fc}".as_bytes(),
+        &[b'R', b'A', b'W', b'=', 0xff],
+    ];
     let out = dump(
         WasiHost::builder()
             .arg("prog")
@@ -111,7 +122,11 @@ fn environment() {
 fn inherit_env_var() {
     // PATH is set wherever cargo runs.
     let path = std::env::var("PATH").expect("PATH is set");
-    let out = dump(WasiHost::builder().inherit_env_var("PATH").inherit_env_var("NO_SUCH_VAR_XYZ"));
+    let out = dump(
+        WasiHost::builder()
+            .inherit_env_var("PATH")
+            .inherit_env_var("NO_SUCH_VAR_XYZ"),
+    );
     let item = format!("PATH={path}");
     assert_eq!(out, expected_dump(&[], &[item.as_bytes()], None));
 }
@@ -170,9 +185,8 @@ fn clocks_all_four_ids() {
     let out = run_mode("clocks", "basic");
     let mut expected = String::new();
     for id in 0..4 {
-        expected += &format!(
-            "clock {id} res_errno=0 res_pos=1 res_le_1s=1 time_errno=0 time_pos=1\n"
-        );
+        expected +=
+            &format!("clock {id} res_errno=0 res_pos=1 res_le_1s=1 time_errno=0 time_pos=1\n");
     }
     expected += "precision_max errno=0 time_pos=1\n";
     assert_eq!(out, expected);
@@ -293,7 +307,11 @@ fn zero_length_random() {
 
 #[test]
 fn random_edge_cases() {
-    for source in [RandomSource::OsSeeded, RandomSource::Os, RandomSource::Seeded(7)] {
+    for source in [
+        RandomSource::OsSeeded,
+        RandomSource::Os,
+        RandomSource::Seeded(7),
+    ] {
         let ran = run_with(
             "random",
             WasiHost::builder().args(["random", "edge"]).random(source),

@@ -55,10 +55,10 @@ fn newest_source() -> SystemTime {
     let mut newest = SystemTime::UNIX_EPOCH;
     for entry in std::fs::read_dir(guests_src_dir()).expect("read tests/guests") {
         let path = entry.expect("read tests/guests").path();
-        if path.extension().is_some_and(|e| e == "c") {
-            if let Some(t) = mtime(&path) {
-                newest = newest.max(t);
-            }
+        if path.extension().is_some_and(|e| e == "c")
+            && let Some(t) = mtime(&path)
+        {
+            newest = newest.max(t);
         }
     }
     newest
@@ -81,8 +81,11 @@ fn clang_command() -> Command {
 fn toolchain_works(out_dir: &Path) -> bool {
     let src = out_dir.join(format!("probe-{}.c", std::process::id()));
     let out = out_dir.join(format!("probe-{}.wasm", std::process::id()));
-    if std::fs::write(&src, "#include <stdio.h>\nint main(void) { puts(\"x\"); return 0; }\n")
-        .is_err()
+    if std::fs::write(
+        &src,
+        "#include <stdio.h>\nint main(void) { puts(\"x\"); return 0; }\n",
+    )
+    .is_err()
     {
         return false;
     }

@@ -11,6 +11,8 @@
  *   wrongdir       fd_write on stdin, fd_read on stdout
  *   bad_args       nsubscriptions 0, bad pointers
  *   libc_sleep     nanosleep, usleep, sleep(0)
+ *   wait_stdin     stdin and a 10 s clock, then read stdin to the end
+ *   idle_stdin     stdin and a 20 ms clock
  * An event prints as "ev userdata=U error=E type=T nbytes=N flags=F".
  */
 #include <time.h>
@@ -260,6 +262,39 @@ static void libc_sleep(void) {
     say("clock_nanosleep r=%d elapsed_ge_10ms=%d\n", r, t3 - t2 >= 10 * MS);
 }
 
+static void wait_stdin(void) {
+    __wasi_subscription_t s[2] = {
+        clock_sub(1, __WASI_CLOCKID_MONOTONIC, 10000 * MS, 0),
+        fd_sub(2, __WASI_EVENTTYPE_FD_READ, 0),
+    };
+    poll_print(s, 2);
+    static uint8_t buf[4096];
+    size_t total = 0;
+    for (;;) {
+        __wasi_iovec_t iov = {buf, sizeof buf};
+        __wasi_size_t n;
+        __wasi_errno_t e = __wasi_fd_read(0, &iov, 1, &n);
+        if (e != 0) {
+            say("read errno=%u\n", e);
+            return;
+        }
+        if (n == 0)
+            break;
+        total += n;
+    }
+    say("read total %zu\n", total);
+}
+
+static void idle_stdin(void) {
+    __wasi_subscription_t s[2] = {
+        clock_sub(1, __WASI_CLOCKID_MONOTONIC, 20 * MS, 0),
+        fd_sub(2, __WASI_EVENTTYPE_FD_READ, 0),
+    };
+    uint64_t t0 = now_ns(__WASI_CLOCKID_MONOTONIC);
+    poll_print(s, 2);
+    say("elapsed_ge_20ms=%d\n", now_ns(__WASI_CLOCKID_MONOTONIC) - t0 >= 20 * MS);
+}
+
 int main(int argc, char **argv) {
     const char *mode = argc > 1 ? argv[1] : "";
     if (streq(mode, "sleep"))
@@ -284,6 +319,10 @@ int main(int argc, char **argv) {
         bad_args();
     else if (streq(mode, "libc_sleep"))
         libc_sleep();
+    else if (streq(mode, "wait_stdin"))
+        wait_stdin();
+    else if (streq(mode, "idle_stdin"))
+        idle_stdin();
     else {
         say("unknown mode %s\n", mode);
         return 2;

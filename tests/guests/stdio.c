@@ -9,6 +9,7 @@
  *   copy              copy stdin to stdout with read(2)/write(2)
  *   filter            upper-case stdin lines to stdout with stdio
  *   libc              printf / fputs / fprintf(stderr) / puts
+ *   nonblock          two raw reads of stdin with fdflags::nonblock set
  */
 #include <ctype.h>
 #include <unistd.h>
@@ -60,6 +61,17 @@ static void iovecs(void) {
     say("write_bad_nwritten errno=%u\n", e);
     e = __wasi_fd_write(1, iov, 0x10000000, &n);
     say("write_huge_iovs_len errno=%u n=%u\n", e, (unsigned)n);
+    /* 65536 iovecs of the same 64 KiB: 4 GiB in all, more than the u32
+     * result can say. */
+    __wasi_ciovec_t *big = malloc(65536 * sizeof *big);
+    uint8_t *page = malloc(65536);
+    memset(page, 'Q', 65536);
+    for (int i = 0; i < 65536; i++)
+        big[i] = (__wasi_ciovec_t){page, 65536};
+    e = __wasi_fd_write(1, big, 65536, &n);
+    say("write_total_4g errno=%u n=%u\n", e, (unsigned)n);
+    free(big);
+    free(page);
 
     /* stderr takes gathered writes too. */
     __wasi_ciovec_t err[2] = {{(const uint8_t *)"err", 3}, {(const uint8_t *)"!\n", 2}};
@@ -153,6 +165,14 @@ static void readv(void) {
     say("eof errno=%u n=%u\n", e, (unsigned)n);
     e = __wasi_fd_read(0, iov, 0, &n);
     say("no_iovs errno=%u n=%u\n", e, (unsigned)n);
+    /* 4 GiB of buffers in all (the same 64 KiB many times). */
+    __wasi_iovec_t *big = malloc(65536 * sizeof *big);
+    uint8_t *page = malloc(65536);
+    for (int i = 0; i < 65536; i++)
+        big[i] = (__wasi_iovec_t){page, 65536};
+    n = 999;
+    e = __wasi_fd_read(0, big, 65536, &n);
+    say("read_total_4g errno=%u n=%u\n", e, (unsigned)n);
 }
 
 static void copy(void) {
@@ -203,6 +223,17 @@ static void libc(void) {
     printf("write returned %d\n", w);
 }
 
+static void nonblock(void) {
+    say("set errno=%u\n", __wasi_fd_fdstat_set_flags(0, __WASI_FDFLAGS_NONBLOCK));
+    for (int i = 0; i < 2; i++) {
+        uint8_t b[16];
+        __wasi_iovec_t iov = {b, sizeof b};
+        __wasi_size_t n = 999;
+        __wasi_errno_t e = __wasi_fd_read(0, &iov, 1, &n);
+        say("read errno=%u n=%u\n", e, (unsigned)n);
+    }
+}
+
 int main(int argc, char **argv) {
     const char *mode = argc > 1 ? argv[1] : "";
     if (streq(mode, "iovecs"))
@@ -221,6 +252,8 @@ int main(int argc, char **argv) {
         filter();
     else if (streq(mode, "libc"))
         libc();
+    else if (streq(mode, "nonblock"))
+        nonblock();
     else {
         say("unknown mode %s\n", mode);
         return 2;
