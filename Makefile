@@ -40,6 +40,7 @@ test-rust:
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --all-targets -- -D warnings
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps -p wasihost_core
 
 bench: deps
 	$(CARGO) bench -p wasihost-bench

@@ -1,5 +1,5 @@
 //! The WASI snapshot preview1 layer: ABI types, guest memory access, the
-//! [`NativeWasiImports`](native::NativeWasiImports) trait and the wasmtime
+//! [`NativeWasiImports`] trait and the wasmtime
 //! glue. Nothing here does I/O; the default implementation lives in
 //! [`crate::host`].
 
