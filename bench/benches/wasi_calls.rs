@@ -706,7 +706,7 @@ fn print_notes(cases: &[Case], settings: &Settings) {
         let s = stats(samples);
         println!();
         println!(
-            "ours writes a host file with one writev(2) per fd_write; native {}: {:.1} ({:.1}) ns/call",
+            "ours writes a host file with one write(2) per one-buffer fd_write (writev(2) for more); native {}: {:.1} ({:.1}) ns/call",
             Native::WritevDevNull.label(),
             s.median,
             s.min
