@@ -140,3 +140,47 @@ impl FdTable {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn null_out() -> FdEntry {
+        FdEntry {
+            object: FdObject::Output(OutputStream::Null),
+            rights_base: STDOUT_RIGHTS,
+            rights_inheriting: rights::empty(),
+            flags: fdflags::empty(),
+        }
+    }
+
+    #[test]
+    fn insert_takes_the_lowest_free_slot_and_honours_the_cap() {
+        let mut t = FdTable::new(4);
+        t.insert_at(0, null_out());
+        t.insert_at(1, null_out());
+        assert_eq!(t.insert(null_out()), Ok(2));
+        assert_eq!(t.insert(null_out()), Ok(3));
+        assert_eq!(t.insert(null_out()).err(), Some(errno::nfile));
+        assert!(t.remove(1).is_ok());
+        assert_eq!(t.insert(null_out()), Ok(1));
+        assert_eq!(t.remove(7).err(), Some(errno::badf));
+    }
+
+    #[test]
+    fn renumber_replaces_the_target_and_frees_the_source() {
+        let mut t = FdTable::new(8);
+        t.insert_at(0, null_out());
+        t.insert_at(1, null_out());
+        t.get_mut(0).unwrap().flags = fdflags::append;
+        assert_eq!(t.renumber(0, 1), Ok(()));
+        assert_eq!(t.get(0).err(), Some(errno::badf));
+        assert_eq!(t.get(1).unwrap().flags, fdflags::append);
+        assert_eq!(t.renumber(1, 1), Ok(()));
+        assert_eq!(t.renumber(1, 5).err(), Some(errno::badf));
+        assert_eq!(t.renumber(5, 1).err(), Some(errno::badf));
+        // One fd left open: the slot freed by the renumber is reused.
+        assert_eq!(t.insert(null_out()), Ok(0));
+        assert_eq!(t.insert(null_out()), Ok(2));
+    }
+}

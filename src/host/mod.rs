@@ -418,10 +418,9 @@ impl NativeWasiImports for WasiHost {
         (self.file_only(fd, errno::spipe), 0)
     }
 
-    fn fd_prestat_get(&self, _ctx: &mut Ctx, fd: t::fd) -> (errno, t::prestat) {
+    fn fd_prestat_get(&self, _ctx: &mut Ctx, _fd: t::fd) -> (errno, t::prestat) {
         // No preopened directories yet: every fd answers `badf`, as the
         // spec asks for an fd that is not a preopen.
-        let _ = fd;
         (errno::badf, t::prestat::default())
     }
 
