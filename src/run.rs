@@ -1,8 +1,11 @@
 //! Load a module, instantiate it with a WASI implementation, run `_start`.
 
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
 use std::path::Path;
+use std::sync::{Arc, Mutex, PoisonError};
 
-use wasmtime::{Linker, Store};
+use wasmtime::{InstancePre, Linker, Store};
 
 use crate::error::{Error, ErrorKind};
 use crate::wasi_snapshot_preview1::link::{self, HostPanic, ProcExit, WasiState};
@@ -35,11 +38,16 @@ impl Engine {
     }
 }
 
-/// A compiled module, ready to instantiate any number of times.
+/// A compiled module, ready to instantiate any number of times, from any
+/// thread. Clones share the compiled code.
 #[derive(Clone)]
 pub struct Module {
     inner: wasmtime::Module,
     engine: Engine,
+    /// The module linked against the WASI glue, one per implementation
+    /// type, built on first use: later instances skip building a linker
+    /// and type-checking the imports.
+    linked: Arc<Mutex<HashMap<TypeId, Box<dyn Any + Send + Sync>>>>,
 }
 
 impl Module {
@@ -71,6 +79,7 @@ impl Module {
             .map(|inner| Module {
                 inner,
                 engine: engine.clone(),
+                linked: Arc::default(),
             })
             .map_err(|e| Error::new(ErrorKind::Module, format!("invalid {what}: {e:#}")))
     }
@@ -85,13 +94,8 @@ impl Module {
     /// A trap or `proc_exit` in the module's start function is an error
     /// here; [`Module::run`] reports it as an [`Outcome`] instead.
     pub fn instantiate<T: NativeWasiImports>(&self, imports: T) -> Result<Instance<T>, Error> {
-        let mut linker = Linker::new(&self.engine.inner);
-        link::add_to_linker(&mut linker)
-            .map_err(|e| Error::new(ErrorKind::Link, format!("cannot link WASI: {e:#}")))?;
+        let pre = self.linked_for::<T>()?;
         let mut store = Store::new(&self.engine.inner, WasiState::new(imports));
-        let pre = linker
-            .instantiate_pre(&self.inner)
-            .map_err(|e| Error::new(ErrorKind::Link, format!("cannot link module: {e:#}")))?;
         match pre.instantiate(&mut store) {
             Ok(instance) => Ok(Instance { store, instance }),
             Err(e) => Err(Error::new(
@@ -101,18 +105,32 @@ impl Module {
         }
     }
 
-    /// Instantiates the module with `imports` and runs its `_start`.
-    ///
-    /// Returns how the guest ended: [`Outcome::Exit`] with its exit code
-    /// (0 when `_start` returns), or [`Outcome::Trap`]. Errors are for a
-    /// module that cannot be linked or has no `_start`.
-    pub fn run<T: NativeWasiImports>(&self, imports: T) -> Result<Outcome, Error> {
+    /// The module linked against the WASI glue for `T`, from the cache.
+    fn linked_for<T: NativeWasiImports>(&self) -> Result<InstancePre<WasiState<T>>, Error> {
+        let mut cache = self.linked.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(pre) = cache
+            .get(&TypeId::of::<T>())
+            .and_then(|p| p.downcast_ref::<InstancePre<WasiState<T>>>())
+        {
+            return Ok(pre.clone());
+        }
         let mut linker = Linker::new(&self.engine.inner);
         link::add_to_linker(&mut linker)
             .map_err(|e| Error::new(ErrorKind::Link, format!("cannot link WASI: {e:#}")))?;
         let pre = linker
             .instantiate_pre(&self.inner)
             .map_err(|e| Error::new(ErrorKind::Link, format!("cannot link module: {e:#}")))?;
+        cache.insert(TypeId::of::<T>(), Box::new(pre.clone()));
+        Ok(pre)
+    }
+
+    /// Instantiates the module with `imports` and runs its `_start`.
+    ///
+    /// Returns how the guest ended: [`Outcome::Exit`] with its exit code
+    /// (0 when `_start` returns), or [`Outcome::Trap`]. Errors are for a
+    /// module that cannot be linked or has no `_start`.
+    pub fn run<T: NativeWasiImports>(&self, imports: T) -> Result<Outcome, Error> {
+        let pre = self.linked_for::<T>()?;
         if self.inner.get_export("_start").is_none() {
             return Err(Error::new(
                 ErrorKind::Link,
