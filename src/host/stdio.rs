@@ -318,7 +318,16 @@ impl InputStream {
 impl OutputStream {
     pub(crate) fn open(output: Output, which: HostStream) -> io::Result<OutputStream> {
         Ok(match output {
-            Output::Inherit => OutputStream::Inherit(which),
+            Output::Inherit => {
+                // The guest writes to the fd directly; bytes the embedder
+                // left in Rust's stdout buffer would otherwise come after
+                // the guest's.
+                match which {
+                    HostStream::Stdout => io::stdout().flush()?,
+                    HostStream::Stderr => io::stderr().flush()?,
+                }
+                OutputStream::Inherit(which)
+            }
             Output::Null => OutputStream::Null,
             Output::Path(p) => OutputStream::File(File::create(&p).map_err(|e| {
                 io::Error::new(e.kind(), format!("{which:?} to {}: {e}", p.display()))
