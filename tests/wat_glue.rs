@@ -4,8 +4,10 @@
 //! sees exactly what the glue decoded and what it wrote back to guest
 //! memory.
 
+mod wat_common;
+
 use std::convert::Infallible;
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use wasihost_core::wasi_snapshot_preview1::link::HostPanic;
 use wasihost_core::wasi_snapshot_preview1::{
@@ -14,197 +16,10 @@ use wasihost_core::wasi_snapshot_preview1::{
     lookupflags, oflags, prestat, riflags, rights, roflags, sdflags, siflags, signal, size,
     subscription, timestamp, whence,
 };
-use wasihost_core::{Engine, ErrorKind, Instance, Module, Outcome};
-use wasmtime::Val;
-
-// ---------------------------------------------------------------------------
-// Guest: one WAT module that imports every WASI function and re-exports it
-// ---------------------------------------------------------------------------
-
-/// Every import of `wasi_snapshot_preview1`: name, wasm parameter types,
-/// whether it returns an errno.
-const SIGS: &[(&str, &str, bool)] = &[
-    ("args_get", "i32 i32", true),
-    ("args_sizes_get", "i32 i32", true),
-    ("environ_get", "i32 i32", true),
-    ("environ_sizes_get", "i32 i32", true),
-    ("clock_res_get", "i32 i32", true),
-    ("clock_time_get", "i32 i64 i32", true),
-    ("fd_advise", "i32 i64 i64 i32", true),
-    ("fd_allocate", "i32 i64 i64", true),
-    ("fd_close", "i32", true),
-    ("fd_datasync", "i32", true),
-    ("fd_fdstat_get", "i32 i32", true),
-    ("fd_fdstat_set_flags", "i32 i32", true),
-    ("fd_fdstat_set_rights", "i32 i64 i64", true),
-    ("fd_filestat_get", "i32 i32", true),
-    ("fd_filestat_set_size", "i32 i64", true),
-    ("fd_filestat_set_times", "i32 i64 i64 i32", true),
-    ("fd_pread", "i32 i32 i32 i64 i32", true),
-    ("fd_prestat_get", "i32 i32", true),
-    ("fd_prestat_dir_name", "i32 i32 i32", true),
-    ("fd_pwrite", "i32 i32 i32 i64 i32", true),
-    ("fd_read", "i32 i32 i32 i32", true),
-    ("fd_readdir", "i32 i32 i32 i64 i32", true),
-    ("fd_renumber", "i32 i32", true),
-    ("fd_seek", "i32 i64 i32 i32", true),
-    ("fd_sync", "i32", true),
-    ("fd_tell", "i32 i32", true),
-    ("fd_write", "i32 i32 i32 i32", true),
-    ("path_create_directory", "i32 i32 i32", true),
-    ("path_filestat_get", "i32 i32 i32 i32 i32", true),
-    (
-        "path_filestat_set_times",
-        "i32 i32 i32 i32 i64 i64 i32",
-        true,
-    ),
-    ("path_link", "i32 i32 i32 i32 i32 i32 i32", true),
-    ("path_open", "i32 i32 i32 i32 i32 i64 i64 i32 i32", true),
-    ("path_readlink", "i32 i32 i32 i32 i32 i32", true),
-    ("path_remove_directory", "i32 i32 i32", true),
-    ("path_rename", "i32 i32 i32 i32 i32 i32", true),
-    ("path_symlink", "i32 i32 i32 i32 i32", true),
-    ("path_unlink_file", "i32 i32 i32", true),
-    ("poll_oneoff", "i32 i32 i32 i32", true),
-    ("proc_exit", "i32", false),
-    ("proc_raise", "i32", true),
-    ("sched_yield", "", true),
-    ("random_get", "i32 i32", true),
-    ("sock_accept", "i32 i32 i32", true),
-    ("sock_recv", "i32 i32 i32 i32 i32 i32", true),
-    ("sock_send", "i32 i32 i32 i32 i32", true),
-    ("sock_shutdown", "i32 i32", true),
-];
-
-const PAGE: usize = 65536;
-
-/// A module importing all of `SIGS`, exporting `memory` (one page), a
-/// forwarder named like each import, and `grow`.
-fn forwarder_wat() -> String {
-    let mut imports = String::new();
-    let mut funcs = String::new();
-    for (name, params, has_result) in SIGS {
-        let params = if params.is_empty() {
-            String::new()
-        } else {
-            format!("(param {params})")
-        };
-        let result = if *has_result { "(result i32)" } else { "" };
-        imports.push_str(&format!(
-            "  (import \"wasi_snapshot_preview1\" \"{name}\" (func ${name} {params} {result}))\n"
-        ));
-        let n = SIGS
-            .iter()
-            .find(|s| s.0 == *name)
-            .map_or(0, |s| s.1.split_whitespace().count());
-        let gets: Vec<String> = (0..n).map(|i| format!("(local.get {i})")).collect();
-        funcs.push_str(&format!(
-            "  (func (export \"{name}\") {params} {result} (call ${name} {}))\n",
-            gets.join(" ")
-        ));
-    }
-    format!(
-        "(module\n{imports}  (memory (export \"memory\") 1)\n  (func (export \"grow\") (param i32) (result i32) (memory.grow (local.get 0)))\n{funcs})"
-    )
-}
-
-fn engine() -> &'static Engine {
-    static ENGINE: OnceLock<Engine> = OnceLock::new();
-    ENGINE.get_or_init(|| Engine::new().expect("engine"))
-}
-
-fn forwarder() -> &'static Module {
-    static MODULE: OnceLock<Module> = OnceLock::new();
-    MODULE.get_or_init(|| Module::from_wat(engine(), &forwarder_wat()).expect("forwarder module"))
-}
-
-/// An instance of the forwarder module and helpers to call it and look at
-/// its memory.
-struct Guest<T: NativeWasiImports> {
-    inst: Instance<T>,
-}
-
-impl<T: NativeWasiImports> Guest<T> {
-    fn new(imports: T) -> Self {
-        Guest {
-            inst: forwarder().instantiate(imports).expect("instantiate"),
-        }
-    }
-
-    /// Calls the forwarder of `name` with raw arguments (each converted to
-    /// the wasm type of its parameter: i32 truncates).
-    fn try_call(&mut self, name: &str, args: &[i64]) -> wasmtime::Result<i32> {
-        let (_, params, has_result) = SIGS
-            .iter()
-            .find(|s| s.0 == name)
-            .unwrap_or_else(|| panic!("unknown function {name}"));
-        let types: Vec<&str> = params.split_whitespace().collect();
-        assert_eq!(types.len(), args.len(), "{name}: argument count");
-        let vals: Vec<Val> = types
-            .iter()
-            .zip(args)
-            .map(|(t, &a)| {
-                if *t == "i64" {
-                    Val::I64(a)
-                } else {
-                    Val::I32(a as i32)
-                }
-            })
-            .collect();
-        let inst = self.inst.wasmtime();
-        let f = inst
-            .get_func(self.inst.store_mut(), name)
-            .expect("forwarder export");
-        let mut out = vec![Val::I32(-1); usize::from(*has_result)];
-        f.call(self.inst.store_mut(), &vals, &mut out)?;
-        Ok(out.first().map_or(0, Val::unwrap_i32))
-    }
-
-    fn call(&mut self, name: &str, args: &[i64]) -> i32 {
-        match self.try_call(name, args) {
-            Ok(r) => r,
-            Err(e) => panic!("{name}{args:?} trapped: {e:?}"),
-        }
-    }
-
-    fn memory(&mut self) -> wasmtime::Memory {
-        let inst = self.inst.wasmtime();
-        inst.get_memory(self.inst.store_mut(), "memory")
-            .expect("memory export")
-    }
-
-    fn snapshot(&mut self) -> Vec<u8> {
-        let m = self.memory();
-        m.data(self.inst.store_mut()).to_vec()
-    }
-
-    fn fill(&mut self, byte: u8) {
-        let m = self.memory();
-        m.data_mut(self.inst.store_mut()).fill(byte);
-    }
-}
-
-/// Asserts that `after` is `before` with exactly the patches `expected`
-/// (offset, bytes) applied, and no other byte changed.
-fn assert_patched(what: &str, before: &[u8], after: &[u8], expected: &[(usize, &[u8])]) {
-    let mut want = before.to_vec();
-    for (off, bytes) in expected {
-        want[*off..*off + bytes.len()].copy_from_slice(bytes);
-    }
-    assert_eq!(want.len(), after.len(), "{what}: memory size");
-    let diff: Vec<(usize, u8, u8)> = want
-        .iter()
-        .zip(after)
-        .enumerate()
-        .filter(|(_, (w, a))| w != a)
-        .map(|(i, (w, a))| (i, *w, *a))
-        .take(16)
-        .collect();
-    assert!(
-        diff.is_empty(),
-        "{what}: bytes differ from expectation (offset, want, got): {diff:x?}"
-    );
-}
+use wasihost_core::{ErrorKind, Module, Outcome};
+use wat_common::{
+    BADF, FAULT, Guest, INVAL, IO, NOTSOCK, NOTSUP, PAGE, SIGS, SUCCESS, assert_patched, engine,
+};
 
 // ---------------------------------------------------------------------------
 // The recording mock
@@ -789,14 +604,6 @@ impl NativeWasiImports for Mock {
         self.rec("sock_shutdown", format!("{fd},{}", how.raw))
     }
 }
-
-const SUCCESS: i32 = 0;
-const BADF: i32 = 8;
-const FAULT: i32 = 21;
-const INVAL: i32 = 28;
-const IO: i32 = 29;
-const NOTSOCK: i32 = 57;
-const NOTSUP: i32 = 58;
 
 /// A guest over a fresh mock.
 fn mock_guest() -> Guest<Mock> {

@@ -13,14 +13,9 @@ static void dump(size_t n) {
 }
 
 static void edge(void) {
-    uint8_t *page = top_page();
+    uint8_t *page = poisoned_top_page();
     uint8_t *end = page + 65536;
-    memset(page, 0xAA, 65536);
-#define CASE(name, call)                                                                          \
-    do {                                                                                          \
-        __wasi_errno_t e = (call);                                                                \
-        say("%s errno=%u untouched=%d\n", name, e, all_eq(page, 65536, 0xAA));                    \
-    } while (0)
+#define CASE(name, call) say_untouched(name, (call), page)
     CASE("len0", __wasi_random_get(page + 100, 0));
     CASE("cross_end", __wasi_random_get(end - 8, 16));
     CASE("bad_ptr", __wasi_random_get((uint8_t *)BAD_PTR, 16));

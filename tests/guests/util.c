@@ -85,6 +85,20 @@ UTIL int all_eq(const uint8_t *p, size_t len, uint8_t v) {
     return 1;
 }
 
+/* A top_page() filled with 0xAA, for calls that must fail without writing. */
+UTIL uint8_t *poisoned_top_page(void) {
+    uint8_t *page = top_page();
+    memset(page, 0xAA, 65536);
+    return page;
+}
+
+/* Prints "<name> errno=<e> untouched=<d>": the errno of a call, and whether
+ * the 64 KiB at `page` (from poisoned_top_page()) are still all 0xAA after it.
+ * Pass the call itself as `e`: it runs before the page is checked. */
+UTIL void say_untouched(const char *name, __wasi_errno_t e, const uint8_t *page) {
+    say("%s errno=%u untouched=%d\n", name, e, all_eq(page, 65536, 0xAA));
+}
+
 UTIL int streq(const char *a, const char *b) { return strcmp(a, b) == 0; }
 
 /* A pointer no memory can contain. */
