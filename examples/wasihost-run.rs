@@ -3,7 +3,8 @@
 //! the C ABI exists):
 //!
 //! ```text
-//! wasihost-run [--env NAME[=VALUE]]... [--stdin FILE] FILE.wasm [ARGS...]
+//! wasihost-run [--dir HOST[::GUEST]]... [--ro-dir HOST[::GUEST]]...
+//!              [--env NAME[=VALUE]]... [--stdin FILE] FILE.wasm [ARGS...]
 //! ```
 //!
 //! stdin, stdout and stderr pass through. Exit status: the guest's exit
@@ -16,7 +17,10 @@ use wasihost_core::{Engine, Input, Module, Outcome, WasiHost};
 
 fn usage(msg: &str) -> ExitCode {
     eprintln!("wasihost-run: {msg}");
-    eprintln!("usage: wasihost-run [--env NAME[=VALUE]]... [--stdin FILE] FILE.wasm [ARGS...]");
+    eprintln!(
+        "usage: wasihost-run [--dir HOST[::GUEST]]... [--ro-dir HOST[::GUEST]]... \
+         [--env NAME[=VALUE]]... [--stdin FILE] FILE.wasm [ARGS...]"
+    );
     ExitCode::from(2)
 }
 
@@ -39,6 +43,20 @@ fn main() -> ExitCode {
                 builder = match spec.split_once('=') {
                     Some((name, value)) => builder.env(name, value),
                     None => builder.inherit_env_var(&spec),
+                };
+            }
+            "--dir" | "--ro-dir" => {
+                let Some(spec) = args.next() else {
+                    return usage(&format!("{s} needs HOST[::GUEST]"));
+                };
+                let spec = spec.to_string_lossy().into_owned();
+                // Without ::GUEST the guest sees the directory under the
+                // name it has on the host, as with wasmtime.
+                let (host, guest) = spec.split_once("::").unwrap_or((&spec, &spec));
+                builder = if s == "--dir" {
+                    builder.preopen_dir(host, guest)
+                } else {
+                    builder.preopen_dir_readonly(host, guest)
                 };
             }
             "--stdin" => {

@@ -1,8 +1,10 @@
 //! [`WasiHostBuilder`]: everything a guest is granted, set up before it runs.
 
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use super::fd_table::{FdEntry, FdObject, FdTable, STDIN_RIGHTS, STDOUT_RIGHTS};
+use super::fs::{DirFd, preopen_rights};
 use super::random::{Random, RandomSource};
 use super::stdio::{HostStream, Input, InputStream, Output, OutputStream};
 use super::{StringTable, WasiHost};
@@ -37,6 +39,15 @@ pub struct WasiHostBuilder {
     stderr: Output,
     random: RandomSource,
     max_open_fds: usize,
+    preopens: Vec<Preopen>,
+}
+
+/// A host directory granted to the guest.
+#[derive(Debug, Clone)]
+struct Preopen {
+    host: PathBuf,
+    guest: Vec<u8>,
+    readonly: bool,
 }
 
 impl Default for WasiHostBuilder {
@@ -49,6 +60,7 @@ impl Default for WasiHostBuilder {
             stderr: Output::Null,
             random: RandomSource::default(),
             max_open_fds: DEFAULT_MAX_OPEN_FDS,
+            preopens: Vec::new(),
         }
     }
 }
@@ -141,6 +153,37 @@ impl WasiHostBuilder {
         self
     }
 
+    /// Grants the guest the host directory `host`, read-write, mounted at
+    /// the guest path `guest` (wasi-libc resolves the guest's paths
+    /// against these names). Preopens get fds 3, 4, ... in the order they
+    /// are added; the same host directory may be granted more than once,
+    /// and guest paths may nest.
+    pub fn preopen_dir(self, host: impl AsRef<Path>, guest: impl AsRef<[u8]>) -> Self {
+        self.add_preopen(host, guest, false)
+    }
+
+    /// Like [`preopen_dir`](Self::preopen_dir), read-only: nothing through
+    /// this directory, or opened from it, can create, write, truncate,
+    /// rename, unlink, link, symlink, resize or re-time; such calls fail
+    /// with `notcapable`.
+    pub fn preopen_dir_readonly(self, host: impl AsRef<Path>, guest: impl AsRef<[u8]>) -> Self {
+        self.add_preopen(host, guest, true)
+    }
+
+    fn add_preopen(
+        mut self,
+        host: impl AsRef<Path>,
+        guest: impl AsRef<[u8]>,
+        readonly: bool,
+    ) -> Self {
+        self.preopens.push(Preopen {
+            host: host.as_ref().to_path_buf(),
+            guest: guest.as_ref().to_vec(),
+            readonly,
+        });
+        self
+    }
+
     /// The most fds the guest may hold open at once, stdio included
     /// (default [`DEFAULT_MAX_OPEN_FDS`]); opening more gives `nfile`.
     pub fn max_open_fds(mut self, n: usize) -> Self {
@@ -175,12 +218,14 @@ impl WasiHostBuilder {
                 Ok(kv)
             }
         }))?;
-        if self.max_open_fds < 3 {
+        if self.max_open_fds < 3 + self.preopens.len() {
             return Err(Error::new(
                 ErrorKind::Config,
                 format!(
-                    "max_open_fds is {}, but stdio alone needs 3",
-                    self.max_open_fds
+                    "max_open_fds is {}, but stdio and the {} preopened directories alone need {}",
+                    self.max_open_fds,
+                    self.preopens.len(),
+                    3 + self.preopens.len()
                 ),
             ));
         }
@@ -202,6 +247,39 @@ impl WasiHostBuilder {
         fds.insert_at(0, stream(FdObject::Input(stdin), STDIN_RIGHTS));
         fds.insert_at(1, stream(FdObject::Output(stdout), STDOUT_RIGHTS));
         fds.insert_at(2, stream(FdObject::Output(stderr), STDOUT_RIGHTS));
+        for (i, p) in self.preopens.into_iter().enumerate() {
+            let shown = String::from_utf8_lossy(&p.guest);
+            if p.guest.is_empty() || p.guest.contains(&0) {
+                return Err(Error::new(
+                    ErrorKind::Config,
+                    format!(
+                        "preopen {shown:?} -> {:?}: the guest path must be non-empty and contain no NUL byte",
+                        p.host.display().to_string()
+                    ),
+                ));
+            }
+            let dir = cap_std::fs::Dir::open_ambient_dir(&p.host, cap_std::ambient_authority())
+                .map_err(|e| {
+                    Error::with_io(
+                        ErrorKind::Config,
+                        format!(
+                            "preopen {shown:?} -> {:?}: {e}",
+                            p.host.display().to_string()
+                        ),
+                        e.kind(),
+                    )
+                })?;
+            let (rights_base, rights_inheriting) = preopen_rights(p.readonly);
+            fds.insert_at(
+                3 + i as u32,
+                FdEntry {
+                    object: FdObject::Dir(DirFd::new(dir, Some(p.guest))),
+                    rights_base,
+                    rights_inheriting,
+                    flags: fdflags::empty(),
+                },
+            );
+        }
         Ok(WasiHost {
             args,
             env,

@@ -1,6 +1,7 @@
 //! The guest's file descriptor table: what each fd refers to, its rights
 //! and its flags.
 
+use super::fs::{DirFd, FileFd};
 use super::stdio::{InputStream, OutputStream};
 use crate::wasi_snapshot_preview1::types::{errno, fd, fdflags, filetype, rights};
 
@@ -10,6 +11,10 @@ pub(crate) enum FdObject {
     Input(InputStream),
     /// A writable stream (stdout, stderr).
     Output(OutputStream),
+    /// A file opened through a directory.
+    File(FileFd),
+    /// A directory: a preopen, or one opened through another.
+    Dir(DirFd),
 }
 
 /// One open fd.
@@ -35,6 +40,8 @@ impl FdEntry {
         match &self.object {
             FdObject::Input(s) => s.filetype(),
             FdObject::Output(s) => s.filetype(),
+            FdObject::File(f) => f.filetype,
+            FdObject::Dir(_) => filetype::directory,
         }
     }
 }
@@ -98,11 +105,16 @@ impl FdTable {
         }
     }
 
-    /// Puts `entry` at the lowest free fd; `nfile` when the table is full.
-    #[allow(dead_code)] // used by the filesystem (path_open)
+    /// Whether the table holds its cap of open fds.
+    pub(crate) fn is_full(&self) -> bool {
+        self.open >= self.max_open
+    }
+
+    /// Puts `entry` at the lowest free fd; `mfile` (too many open files in
+    /// this process) when the table is full.
     pub(crate) fn insert(&mut self, entry: FdEntry) -> Result<fd, errno> {
-        if self.open >= self.max_open {
-            return Err(errno::nfile);
+        if self.is_full() {
+            return Err(errno::mfile);
         }
         let i = match self.slots.iter().position(Option::is_none) {
             Some(i) => i,
@@ -111,7 +123,7 @@ impl FdTable {
                 self.slots.len() - 1
             }
         };
-        let fd = fd::try_from(i).map_err(|_| errno::nfile)?;
+        let fd = fd::try_from(i).map_err(|_| errno::mfile)?;
         self.slots[i] = Some(entry);
         self.open += 1;
         Ok(fd)
@@ -161,7 +173,7 @@ mod tests {
         t.insert_at(1, null_out());
         assert_eq!(t.insert(null_out()), Ok(2));
         assert_eq!(t.insert(null_out()), Ok(3));
-        assert_eq!(t.insert(null_out()).err(), Some(errno::nfile));
+        assert_eq!(t.insert(null_out()).err(), Some(errno::mfile));
         assert!(t.remove(1).is_ok());
         assert_eq!(t.insert(null_out()), Ok(1));
         assert_eq!(t.remove(7).err(), Some(errno::badf));

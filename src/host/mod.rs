@@ -20,6 +20,7 @@ pub mod builder;
 pub(crate) mod clocks;
 pub mod errno_map;
 pub(crate) mod fd_table;
+pub(crate) mod fs;
 pub(crate) mod poll;
 pub mod random;
 pub mod stdio;
@@ -71,16 +72,7 @@ impl WasiHost {
         self.fds.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// `badf` for a closed fd, else `notdir`: what every path call answers
-    /// while the host has no directories.
-    fn no_dir(&self, fd: t::fd) -> errno {
-        match self.fds().get(fd) {
-            Err(e) => e,
-            Ok(_) => errno::notdir,
-        }
-    }
-
-    /// `badf` for a closed fd, else `notsock`.
+    /// `badf` for a closed fd, else `notsock`: no fd here is a socket.
     fn no_sock(&self, fd: t::fd) -> errno {
         match self.fds().get(fd) {
             Err(e) => e,
@@ -88,13 +80,57 @@ impl WasiHost {
         }
     }
 
-    /// For calls that only make sense on files: `badf` for a closed fd,
-    /// else `stream_errno`, the errno POSIX gives for the call on a pipe.
-    fn file_only(&self, fd: t::fd, stream_errno: errno) -> errno {
-        match self.fds().get(fd) {
-            Err(e) => e,
-            Ok(_) => stream_errno,
+    /// Runs `f` on the open file behind `fd`, in the documented error
+    /// order: `badf` for a closed fd, `on_stream` (the errno POSIX gives
+    /// for the call on a pipe) for a stream, `isdir` for a directory, then
+    /// `notcapable` unless the fd holds `needed`.
+    fn with_file<R>(
+        &self,
+        fd: t::fd,
+        needed: t::rights,
+        on_stream: errno,
+        f: impl FnOnce(&mut fs::FileFd) -> Result<R, errno>,
+    ) -> Result<R, errno> {
+        let mut fds = self.fds();
+        let entry = fds.get_mut(fd)?;
+        let held = entry.rights_base;
+        match &mut entry.object {
+            FdObject::Input(_) | FdObject::Output(_) => Err(on_stream),
+            FdObject::Dir(_) => Err(errno::isdir),
+            FdObject::File(file) => {
+                if !held.contains(needed) {
+                    return Err(errno::notcapable);
+                }
+                f(file)
+            }
         }
+    }
+
+    /// Runs `f` on the host fd of a file or directory behind `fd` (sync,
+    /// set-times): `badf`, then `on_stream` for a stream, then rights.
+    fn with_host_fd<R>(
+        &self,
+        fd: t::fd,
+        needed: t::rights,
+        on_stream: errno,
+        f: impl FnOnce(std::os::fd::BorrowedFd<'_>) -> Result<R, errno>,
+    ) -> Result<R, errno> {
+        let fds = self.fds();
+        let entry = fds.get(fd)?;
+        if matches!(entry.object, FdObject::Input(_) | FdObject::Output(_)) {
+            return Err(on_stream);
+        }
+        entry.require(needed)?;
+        match entry.object.host_fd() {
+            Some(h) => f(h),
+            None => Err(on_stream),
+        }
+    }
+
+    /// Runs a path call with the fd table.
+    fn fs<R>(&self, f: impl FnOnce(&mut fs::Fs<'_>) -> Result<R, errno>) -> Result<R, errno> {
+        let mut fds = self.fds();
+        f(&mut fs::Fs { fds: &mut fds })
     }
 }
 
@@ -171,6 +207,12 @@ impl StringTable {
 /// Up to this many buffers of one `fd_write` are gathered without
 /// allocating.
 const STACK_BUFS: usize = 16;
+
+/// Where `fd_read` reads from.
+enum Source<'a> {
+    Stream(&'a mut stdio::InputStream),
+    File(&'a mut fs::FileFd),
+}
 
 /// Calls `f` with the byte slices of the ciovec array at `iovs`, all
 /// checked before `f` runs.
@@ -283,27 +325,27 @@ impl NativeWasiImports for WasiHost {
         &self,
         _ctx: &mut Ctx,
         fd: t::fd,
-        _offset: t::filesize,
-        _len: t::filesize,
+        offset: t::filesize,
+        len: t::filesize,
         advice: t::advice,
     ) -> errno {
-        if advice.raw() > t::advice::noreuse.raw() {
-            return match self.fds().get(fd) {
-                Err(e) => e,
-                Ok(_) => errno::inval,
-            };
-        }
-        self.file_only(fd, errno::spipe)
+        unit(self.with_file(fd, t::rights::fd_advise, errno::spipe, |f| {
+            f.advise(offset, len, advice)
+        }))
     }
 
     fn fd_allocate(
         &self,
         _ctx: &mut Ctx,
         fd: t::fd,
-        _offset: t::filesize,
-        _len: t::filesize,
+        offset: t::filesize,
+        len: t::filesize,
     ) -> errno {
-        self.file_only(fd, errno::spipe)
+        unit(
+            self.with_file(fd, t::rights::fd_allocate, errno::spipe, |f| {
+                f.allocate(offset, len)
+            }),
+        )
     }
 
     fn fd_close(&self, _ctx: &mut Ctx, fd: t::fd) -> errno {
@@ -319,7 +361,11 @@ impl NativeWasiImports for WasiHost {
     }
 
     fn fd_datasync(&self, _ctx: &mut Ctx, fd: t::fd) -> errno {
-        self.file_only(fd, errno::inval)
+        unit(
+            self.with_host_fd(fd, t::rights::fd_datasync, errno::inval, |h| {
+                rustix::fs::fdatasync(h).map_err(errno_map::from_rustix)
+            }),
+        )
     }
 
     fn fd_fdstat_get(&self, _ctx: &mut Ctx, fd: t::fd) -> (errno, t::fdstat) {
@@ -338,6 +384,11 @@ impl NativeWasiImports for WasiHost {
             e.require(t::rights::fd_fdstat_set_flags)?;
             if t::fdflags::from_bits(flags.bits()).is_none() {
                 return Err(errno::inval);
+            }
+            if let FdObject::File(_) | FdObject::Dir(_) = &e.object
+                && let Some(h) = e.object.host_fd()
+            {
+                fs::set_host_flags(h, e.flags, flags)?;
             }
             e.flags = flags;
             Ok(())
@@ -368,81 +419,136 @@ impl NativeWasiImports for WasiHost {
         let fds = self.fds();
         pair(fds.get(fd).and_then(|e| {
             e.require(t::rights::fd_filestat_get)?;
-            let host_fd = match &e.object {
-                FdObject::Input(s) => s.host_fd(),
-                FdObject::Output(s) => s.host_fd(),
-            };
-            let mut st = t::filestat {
-                filetype: e.filetype(),
-                ..Default::default()
-            };
-            // A stream backed by a host fd reports that fd's identity and
-            // times; a virtual stream (bytes, capture, callback) has none.
-            if let Some(Ok(h)) = host_fd.map(rustix::fs::fstat) {
-                let ts = |s: i64, ns: u64| (s.max(0) as u64) * 1_000_000_000 + ns;
-                st.dev = h.st_dev;
-                st.ino = h.st_ino;
-                st.nlink = h.st_nlink;
-                st.size = h.st_size.max(0) as u64;
-                st.atim = ts(h.st_atime, h.st_atime_nsec);
-                st.mtim = ts(h.st_mtime, h.st_mtime_nsec);
-                st.ctim = ts(h.st_ctime, h.st_ctime_nsec);
+            // A virtual stream (bytes, capture, callback) has no host
+            // identity or times: only its type.
+            match e.object.host_fd() {
+                Some(h) => fs::fstat(h, e.filetype()),
+                None => Ok(t::filestat {
+                    filetype: e.filetype(),
+                    ..Default::default()
+                }),
             }
-            Ok(st)
         }))
     }
 
-    fn fd_filestat_set_size(&self, _ctx: &mut Ctx, fd: t::fd, _size: t::filesize) -> errno {
-        self.file_only(fd, errno::inval)
+    fn fd_filestat_set_size(&self, _ctx: &mut Ctx, fd: t::fd, size: t::filesize) -> errno {
+        unit(
+            self.with_file(fd, t::rights::fd_filestat_set_size, errno::inval, |f| {
+                f.set_size(size)
+            }),
+        )
     }
 
     fn fd_filestat_set_times(
         &self,
         _ctx: &mut Ctx,
         fd: t::fd,
-        _atim: t::timestamp,
-        _mtim: t::timestamp,
-        _fst_flags: t::fstflags,
+        atim: t::timestamp,
+        mtim: t::timestamp,
+        fst_flags: t::fstflags,
     ) -> errno {
-        self.file_only(fd, errno::inval)
+        unit(
+            self.with_host_fd(fd, t::rights::fd_filestat_set_times, errno::inval, |h| {
+                fs::set_fd_times(h, atim, mtim, fst_flags)
+            }),
+        )
     }
 
     fn fd_pread(
         &self,
-        _ctx: &mut Ctx,
+        ctx: &mut Ctx,
         fd: t::fd,
-        _iovs: WasmSlicePtr<t::iovec>,
-        _iovs_len: t::size,
-        _offset: t::filesize,
+        iovs: WasmSlicePtr<t::iovec>,
+        iovs_len: t::size,
+        offset: t::filesize,
     ) -> (errno, t::size) {
-        (self.file_only(fd, errno::spipe), 0)
+        let needed = t::rights::fd_read.union(t::rights::fd_seek);
+        pair(self.with_file(fd, needed, errno::spipe, |f| {
+            check_iovecs(ctx, iovs, iovs_len)?;
+            let mut total: u32 = 0;
+            for i in 0..iovs_len {
+                let v = ctx.read_at(iovs, i)?;
+                let buf = ctx.bytes_mut(v.buf, v.buf_len)?;
+                if buf.is_empty() {
+                    continue;
+                }
+                let at = offset.checked_add(total as u64).ok_or(errno::inval)?;
+                match f.pread(buf, at) {
+                    Ok(n) => {
+                        total += n as u32;
+                        if n < buf.len() {
+                            break;
+                        }
+                    }
+                    Err(_) if total > 0 => break,
+                    Err(e) => return Err(e),
+                }
+            }
+            Ok(total)
+        }))
     }
 
-    fn fd_prestat_get(&self, _ctx: &mut Ctx, _fd: t::fd) -> (errno, t::prestat) {
-        // No preopened directories yet: every fd answers `badf`, as the
-        // spec asks for an fd that is not a preopen.
-        (errno::badf, t::prestat::default())
+    fn fd_prestat_get(&self, _ctx: &mut Ctx, fd: t::fd) -> (errno, t::prestat) {
+        let fds = self.fds();
+        pair(fds.get(fd).and_then(|e| match &e.object {
+            FdObject::Dir(d) => match &d.preopen {
+                Some(name) => Ok(t::prestat::dir(name.len() as u32)),
+                None => Err(errno::badf),
+            },
+            // The spec's answer for an fd that is not a preopen.
+            _ => Err(errno::badf),
+        }))
     }
 
     fn fd_prestat_dir_name(
         &self,
-        _ctx: &mut Ctx,
-        _fd: t::fd,
-        _path: WasmSlicePtr<u8>,
-        _path_len: t::size,
+        ctx: &mut Ctx,
+        fd: t::fd,
+        path: WasmSlicePtr<u8>,
+        path_len: t::size,
     ) -> errno {
-        errno::badf
+        let fds = self.fds();
+        unit(fds.get(fd).and_then(|e| match &e.object {
+            FdObject::Dir(d) => match &d.preopen {
+                // A buffer shorter than the name is `nametoolong` (the
+                // guest sized it from fd_prestat_get); a longer one gets
+                // the name alone, without a NUL.
+                Some(name) if (path_len as usize) < name.len() => Err(errno::nametoolong),
+                Some(name) => ctx.copy_to(path, name),
+                None => Err(errno::badf),
+            },
+            _ => Err(errno::badf),
+        }))
     }
 
     fn fd_pwrite(
         &self,
-        _ctx: &mut Ctx,
+        ctx: &mut Ctx,
         fd: t::fd,
-        _iovs: WasmSlicePtr<t::ciovec>,
-        _iovs_len: t::size,
-        _offset: t::filesize,
+        iovs: WasmSlicePtr<t::ciovec>,
+        iovs_len: t::size,
+        offset: t::filesize,
     ) -> (errno, t::size) {
-        (self.file_only(fd, errno::spipe), 0)
+        let needed = t::rights::fd_write.union(t::rights::fd_seek);
+        pair(self.with_file(fd, needed, errno::spipe, |f| {
+            with_ciovecs(ctx, iovs, iovs_len, |bufs| {
+                let mut total: u64 = 0;
+                for b in bufs.iter().filter(|b| !b.is_empty()) {
+                    let at = offset.checked_add(total).ok_or(errno::inval)?;
+                    match f.pwrite(b, at) {
+                        Ok(n) => {
+                            total += n as u64;
+                            if n < b.len() {
+                                break;
+                            }
+                        }
+                        Err(_) if total > 0 => break,
+                        Err(e) => return Err(e),
+                    }
+                }
+                Ok(total as u32)
+            })
+        }))
     }
 
     fn fd_read(
@@ -461,10 +567,13 @@ impl NativeWasiImports for WasiHost {
             entry.rights_base,
             entry.flags.contains(t::fdflags::nonblock),
         );
-        // The direction first (reading stdout is `badf`, as in POSIX),
-        // then the right.
-        let FdObject::Input(stream) = &mut entry.object else {
-            return (errno::badf, 0);
+        // The kind first (reading stdout is `badf`, as in POSIX; reading a
+        // directory `isdir`), then the right.
+        let mut source = match &mut entry.object {
+            FdObject::Input(s) => Source::Stream(s),
+            FdObject::File(f) => Source::File(f),
+            FdObject::Output(_) => return (errno::badf, 0),
+            FdObject::Dir(_) => return (errno::isdir, 0),
         };
         if !held.contains(t::rights::fd_read) {
             return (errno::notcapable, 0);
@@ -472,13 +581,19 @@ impl NativeWasiImports for WasiHost {
         if let Err(e) = check_iovecs(ctx, iovs, iovs_len) {
             return (e, 0);
         }
-        if nonblock && !poll::readable_now(stream) {
+        if nonblock
+            && let Source::Stream(s) = &source
+            && !poll::readable_now(s)
+        {
             return (errno::again, 0);
         }
-        // Fill buffers in order. A stream that may block (a pipe, a
-        // terminal, a reader) returns after the first read that gave data,
-        // as readv would, instead of blocking for more.
-        let may_block = stream.ready_bytes().is_none();
+        // Fill buffers in order. A source that may block (a pipe, a
+        // terminal, a reader, a FIFO) returns after the first read that
+        // gave data, as readv would, instead of blocking for more.
+        let may_block = match &source {
+            Source::Stream(s) => s.ready_bytes().is_none(),
+            Source::File(f) => f.filetype != t::filetype::regular_file,
+        };
         let mut total: u32 = 0;
         for i in 0..iovs_len {
             let Ok(v) = ctx.read_at(iovs, i) else { break };
@@ -488,7 +603,11 @@ impl NativeWasiImports for WasiHost {
             let Ok(buf) = ctx.bytes_mut(v.buf, v.buf_len) else {
                 break;
             };
-            match stream.read(buf) {
+            let got = match &mut source {
+                Source::Stream(s) => s.read(buf).map_err(|e| errno_map::from_io_error(&e)),
+                Source::File(f) => f.read(buf),
+            };
+            match got {
                 Ok(n) => {
                     total += n as u32;
                     if n < buf.len() || may_block {
@@ -498,7 +617,7 @@ impl NativeWasiImports for WasiHost {
                 // Bytes already read are delivered; the error will recur
                 // on the next call.
                 Err(_) if total > 0 => break,
-                Err(e) => return (errno_map::from_io_error(&e), 0),
+                Err(e) => return (e, 0),
             }
         }
         (errno::success, total)
@@ -506,13 +625,13 @@ impl NativeWasiImports for WasiHost {
 
     fn fd_readdir(
         &self,
-        _ctx: &mut Ctx,
+        ctx: &mut Ctx,
         fd: t::fd,
-        _buf: WasmSlicePtr<u8>,
-        _buf_len: t::size,
-        _cookie: t::dircookie,
+        buf: WasmSlicePtr<u8>,
+        buf_len: t::size,
+        cookie: t::dircookie,
     ) -> (errno, t::size) {
-        (self.no_dir(fd), 0)
+        pair(self.fs(|fs| fs.fd_readdir(ctx, fd, buf, buf_len, cookie)))
     }
 
     fn fd_renumber(&self, _ctx: &mut Ctx, fd: t::fd, to: t::fd) -> errno {
@@ -523,7 +642,7 @@ impl NativeWasiImports for WasiHost {
         &self,
         _ctx: &mut Ctx,
         fd: t::fd,
-        _offset: t::filedelta,
+        offset: t::filedelta,
         whence: t::whence,
     ) -> (errno, t::filesize) {
         if whence.raw() > t::whence::end.raw() {
@@ -532,15 +651,27 @@ impl NativeWasiImports for WasiHost {
                 Ok(_) => (errno::inval, 0),
             };
         }
-        (self.file_only(fd, errno::spipe), 0)
+        // Asking where the offset is needs only `fd_tell`.
+        let needed = if offset == 0 && whence == t::whence::cur {
+            t::rights::fd_tell
+        } else {
+            t::rights::fd_seek
+        };
+        pair(self.with_file(fd, needed, errno::spipe, |f| f.seek(offset, whence)))
     }
 
     fn fd_sync(&self, _ctx: &mut Ctx, fd: t::fd) -> errno {
-        self.file_only(fd, errno::inval)
+        unit(
+            self.with_host_fd(fd, t::rights::fd_sync, errno::inval, |h| {
+                rustix::fs::fsync(h).map_err(errno_map::from_rustix)
+            }),
+        )
     }
 
     fn fd_tell(&self, _ctx: &mut Ctx, fd: t::fd) -> (errno, t::filesize) {
-        (self.file_only(fd, errno::spipe), 0)
+        pair(self.with_file(fd, t::rights::fd_tell, errno::spipe, |f| {
+            f.seek(0, t::whence::cur)
+        }))
     }
 
     #[inline]
@@ -557,15 +688,25 @@ impl NativeWasiImports for WasiHost {
             Err(e) => return (e, 0),
         };
         let held = entry.rights_base;
-        let FdObject::Output(stream) = &mut entry.object else {
-            return (errno::badf, 0);
+        let result = match &mut entry.object {
+            FdObject::Output(stream) => {
+                if !held.contains(t::rights::fd_write) {
+                    return (errno::notcapable, 0);
+                }
+                with_ciovecs(ctx, iovs, iovs_len, |bufs| {
+                    stream.write(bufs).map_err(|e| errno_map::from_io_error(&e))
+                })
+            }
+            FdObject::File(file) => {
+                if !held.contains(t::rights::fd_write) {
+                    return (errno::notcapable, 0);
+                }
+                with_ciovecs(ctx, iovs, iovs_len, |bufs| file.write(bufs))
+            }
+            FdObject::Input(_) => return (errno::badf, 0),
+            FdObject::Dir(_) => return (errno::isdir, 0),
         };
-        if !held.contains(t::rights::fd_write) {
-            return (errno::notcapable, 0);
-        }
-        match with_ciovecs(ctx, iovs, iovs_len, |bufs| {
-            stream.write(bufs).map_err(|e| errno_map::from_io_error(&e))
-        }) {
+        match result {
             Ok(n) => (errno::success, n as u32),
             Err(e) => (e, 0),
         }
@@ -573,135 +714,158 @@ impl NativeWasiImports for WasiHost {
 
     fn path_create_directory(
         &self,
-        _ctx: &mut Ctx,
+        ctx: &mut Ctx,
         fd: t::fd,
-        _path: WasmSlicePtr<u8>,
-        _path_len: t::size,
+        path: WasmSlicePtr<u8>,
+        path_len: t::size,
     ) -> errno {
-        self.no_dir(fd)
+        unit(self.fs(|fs| fs.path_create_directory(ctx, fd, path, path_len)))
     }
 
     fn path_filestat_get(
         &self,
-        _ctx: &mut Ctx,
+        ctx: &mut Ctx,
         fd: t::fd,
-        _flags: t::lookupflags,
-        _path: WasmSlicePtr<u8>,
-        _path_len: t::size,
+        flags: t::lookupflags,
+        path: WasmSlicePtr<u8>,
+        path_len: t::size,
     ) -> (errno, t::filestat) {
-        (self.no_dir(fd), t::filestat::default())
+        pair(self.fs(|fs| fs.path_filestat_get(ctx, fd, flags, path, path_len)))
     }
 
     fn path_filestat_set_times(
         &self,
-        _ctx: &mut Ctx,
+        ctx: &mut Ctx,
         fd: t::fd,
-        _flags: t::lookupflags,
-        _path: WasmSlicePtr<u8>,
-        _path_len: t::size,
-        _atim: t::timestamp,
-        _mtim: t::timestamp,
-        _fst_flags: t::fstflags,
+        flags: t::lookupflags,
+        path: WasmSlicePtr<u8>,
+        path_len: t::size,
+        atim: t::timestamp,
+        mtim: t::timestamp,
+        fst_flags: t::fstflags,
     ) -> errno {
-        self.no_dir(fd)
+        unit(self.fs(|fs| {
+            fs.path_filestat_set_times(ctx, fd, flags, path, path_len, atim, mtim, fst_flags)
+        }))
     }
 
     fn path_link(
         &self,
-        _ctx: &mut Ctx,
+        ctx: &mut Ctx,
         old_fd: t::fd,
-        _old_flags: t::lookupflags,
-        _old_path: WasmSlicePtr<u8>,
-        _old_path_len: t::size,
+        old_flags: t::lookupflags,
+        old_path: WasmSlicePtr<u8>,
+        old_path_len: t::size,
         new_fd: t::fd,
-        _new_path: WasmSlicePtr<u8>,
-        _new_path_len: t::size,
+        new_path: WasmSlicePtr<u8>,
+        new_path_len: t::size,
     ) -> errno {
-        match self.no_dir(old_fd) {
-            errno::badf => errno::badf,
-            e => match self.no_dir(new_fd) {
-                errno::badf => errno::badf,
-                _ => e,
-            },
-        }
+        unit(self.fs(|fs| {
+            fs.path_link(
+                ctx,
+                old_fd,
+                old_flags,
+                old_path,
+                old_path_len,
+                new_fd,
+                new_path,
+                new_path_len,
+            )
+        }))
     }
 
     fn path_open(
         &self,
-        _ctx: &mut Ctx,
+        ctx: &mut Ctx,
         fd: t::fd,
-        _dirflags: t::lookupflags,
-        _path: WasmSlicePtr<u8>,
-        _path_len: t::size,
-        _oflags: t::oflags,
-        _fs_rights_base: t::rights,
-        _fs_rights_inherting: t::rights,
-        _fdflags: t::fdflags,
+        dirflags: t::lookupflags,
+        path: WasmSlicePtr<u8>,
+        path_len: t::size,
+        oflags: t::oflags,
+        fs_rights_base: t::rights,
+        fs_rights_inherting: t::rights,
+        fdflags: t::fdflags,
     ) -> (errno, t::fd) {
-        (self.no_dir(fd), 0)
+        pair(self.fs(|fs| {
+            fs.path_open(
+                ctx,
+                fd,
+                dirflags,
+                path,
+                path_len,
+                oflags,
+                fs_rights_base,
+                fs_rights_inherting,
+                fdflags,
+            )
+        }))
     }
 
     fn path_readlink(
         &self,
-        _ctx: &mut Ctx,
+        ctx: &mut Ctx,
         fd: t::fd,
-        _path: WasmSlicePtr<u8>,
-        _path_len: t::size,
-        _buf: WasmSlicePtr<u8>,
-        _buf_len: t::size,
+        path: WasmSlicePtr<u8>,
+        path_len: t::size,
+        buf: WasmSlicePtr<u8>,
+        buf_len: t::size,
     ) -> (errno, t::size) {
-        (self.no_dir(fd), 0)
+        pair(self.fs(|fs| fs.path_readlink(ctx, fd, path, path_len, buf, buf_len)))
     }
 
     fn path_remove_directory(
         &self,
-        _ctx: &mut Ctx,
+        ctx: &mut Ctx,
         fd: t::fd,
-        _path: WasmSlicePtr<u8>,
-        _path_len: t::size,
+        path: WasmSlicePtr<u8>,
+        path_len: t::size,
     ) -> errno {
-        self.no_dir(fd)
+        unit(self.fs(|fs| fs.path_remove_directory(ctx, fd, path, path_len)))
     }
 
     fn path_rename(
         &self,
-        _ctx: &mut Ctx,
+        ctx: &mut Ctx,
         fd: t::fd,
-        _old_path: WasmSlicePtr<u8>,
-        _old_path_len: t::size,
+        old_path: WasmSlicePtr<u8>,
+        old_path_len: t::size,
         new_fd: t::fd,
-        _new_path: WasmSlicePtr<u8>,
-        _new_path_len: t::size,
+        new_path: WasmSlicePtr<u8>,
+        new_path_len: t::size,
     ) -> errno {
-        match self.no_dir(fd) {
-            errno::badf => errno::badf,
-            e => match self.no_dir(new_fd) {
-                errno::badf => errno::badf,
-                _ => e,
-            },
-        }
+        unit(self.fs(|fs| {
+            fs.path_rename(
+                ctx,
+                fd,
+                old_path,
+                old_path_len,
+                new_fd,
+                new_path,
+                new_path_len,
+            )
+        }))
     }
 
     fn path_symlink(
         &self,
-        _ctx: &mut Ctx,
-        _old_path: WasmSlicePtr<u8>,
-        _old_path_len: t::size,
+        ctx: &mut Ctx,
+        old_path: WasmSlicePtr<u8>,
+        old_path_len: t::size,
         fd: t::fd,
-        _new_path: WasmSlicePtr<u8>,
-        _new_path_len: t::size,
+        new_path: WasmSlicePtr<u8>,
+        new_path_len: t::size,
     ) -> errno {
-        self.no_dir(fd)
+        unit(self.fs(|fs| fs.path_symlink(ctx, old_path, old_path_len, fd, new_path, new_path_len)))
     }
 
     fn path_unlink_file(
         &self,
-        _ctx: &mut Ctx,
+        ctx: &mut Ctx,
         fd: t::fd,
-        _path: WasmSlicePtr<u8>,
-        _path_len: t::size,
+        path: WasmSlicePtr<u8>,
+        path_len: t::size,
     ) -> errno {
-        self.no_dir(fd)
+        unit(self.fs(|fs| fs.path_unlink_file(ctx, fd, path, path_len)))
     }
 
     fn poll_oneoff(

@@ -78,10 +78,7 @@ pub(crate) fn poll_oneoff(
             let fds = host.fds();
             let mut borrowed: Vec<(usize, BorrowedFd<'_>, bool, u32)> = Vec::new();
             for (i, fd, write) in &host_fds {
-                match fds.get(*fd).ok().and_then(|e| match &e.object {
-                    FdObject::Input(s) => s.host_fd(),
-                    FdObject::Output(s) => s.host_fd(),
-                }) {
+                match fds.get(*fd).ok().and_then(|e| e.object.host_fd()) {
                     Some(h) => borrowed.push((*i, h, *write, *fd)),
                     // Closed meanwhile (cannot happen within one call, but
                     // answer it rather than assume).
@@ -214,7 +211,19 @@ fn resolve(host: &WasiHost, s: &subscription, start: Instant) -> Wait {
                         Wait::Ready(fd_ready(s, 0))
                     }
                 }
-                // Reading a write-only stream or the reverse.
+                // A file is always ready: for reading, with the bytes left
+                // before its end.
+                (FdObject::File(file), _) => {
+                    let left = if write {
+                        0
+                    } else {
+                        let size = file.file.metadata().map(|m| m.len()).unwrap_or(0);
+                        let pos = file.seek(0, crate::wasi_snapshot_preview1::types::whence::cur);
+                        size.saturating_sub(pos.unwrap_or(size))
+                    };
+                    Wait::Ready(fd_ready(s, left))
+                }
+                // Reading a write-only stream or the reverse, or a directory.
                 _ => Wait::Ready(fd_error(s, errno::badf)),
             }
         }

@@ -390,7 +390,7 @@ impl OutputStream {
 
 /// Writes `bufs` to a host fd in one syscall: `write` for one buffer (on
 /// Linux it costs about 60% of a one-element `writev`), else `writev`.
-fn write_fd(fd: std::os::fd::BorrowedFd<'_>, bufs: &[&[u8]]) -> io::Result<usize> {
+pub(crate) fn write_fd(fd: std::os::fd::BorrowedFd<'_>, bufs: &[&[u8]]) -> io::Result<usize> {
     let r = match bufs {
         [] => Ok(0),
         [one] => rustix::io::write(fd, one),

@@ -1,0 +1,798 @@
+//! The filesystem: preopened directories and every `fd_*` / `path_*`
+//! function on files and directories, confined with cap-std.
+//!
+//! The sandbox is cap-std's: every path a guest names is resolved by
+//! cap-std relative to a directory fd the guest holds, and cap-std refuses
+//! anything that would leave it (`..` past the top, absolute paths,
+//! symlinks pointing out, symlink loops), on Linux with one `openat2`
+//! (`RESOLVE_BENEATH`) where the kernel has it. No path string is
+//! interpreted here.
+//!
+//! Rights do the rest: a read-only preopen holds no right that writes
+//! (see [`WRITE_RIGHTS`]), and neither does anything opened from it, so
+//! every write, create, truncate, rename, unlink, link, symlink, set-size
+//! and set-times through it fails with `notcapable`.
+
+use std::ffi::OsStr;
+use std::io::{self, Read, Write};
+use std::num::NonZeroU64;
+use std::os::fd::{AsFd, BorrowedFd};
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+use cap_fs_ext::{
+    DirExt, FollowSymlinks, OpenOptionsFollowExt, OpenOptionsMaybeDirExt, OpenOptionsSyncExt,
+    SystemTimeSpec,
+};
+use cap_std::fs::{Dir, File, Metadata, MetadataExt, OpenOptions, OpenOptionsExt};
+
+use super::errno_map::{from_io_error, from_rustix};
+use super::fd_table::{FdEntry, FdObject, FdTable};
+use crate::wasi_snapshot_preview1::types::{
+    advice, dircookie, dirent, errno, fdflags, filesize, filestat, filetype, fstflags, lookupflags,
+    oflags, rights, timestamp, whence,
+};
+use crate::wasi_snapshot_preview1::{Ctx, GuestType, WasmSlicePtr};
+
+const fn bits(list: &[rights]) -> rights {
+    let mut raw = 0;
+    let mut i = 0;
+    while i < list.len() {
+        raw |= list[i].raw;
+        i += 1;
+    }
+    rights::from_raw(raw)
+}
+
+/// Every right that applies to a regular file.
+pub(crate) const FILE_RIGHTS: rights = bits(&[
+    rights::fd_datasync,
+    rights::fd_read,
+    rights::fd_seek,
+    rights::fd_fdstat_set_flags,
+    rights::fd_sync,
+    rights::fd_tell,
+    rights::fd_write,
+    rights::fd_advise,
+    rights::fd_allocate,
+    rights::fd_filestat_get,
+    rights::fd_filestat_set_size,
+    rights::fd_filestat_set_times,
+    rights::poll_fd_readwrite,
+]);
+
+/// Every right that applies to a directory.
+pub(crate) const DIR_RIGHTS: rights = bits(&[
+    rights::fd_datasync,
+    rights::fd_fdstat_set_flags,
+    rights::fd_sync,
+    rights::path_create_directory,
+    rights::path_create_file,
+    rights::path_link_source,
+    rights::path_link_target,
+    rights::path_open,
+    rights::fd_readdir,
+    rights::path_readlink,
+    rights::path_rename_source,
+    rights::path_rename_target,
+    rights::path_filestat_get,
+    rights::path_filestat_set_size,
+    rights::path_filestat_set_times,
+    rights::fd_filestat_get,
+    rights::fd_filestat_set_times,
+    rights::path_symlink,
+    rights::path_remove_directory,
+    rights::path_unlink_file,
+]);
+
+/// The rights that change the filesystem; a read-only preopen has none of
+/// them, for itself or for anything opened through it.
+pub(crate) const WRITE_RIGHTS: rights = bits(&[
+    rights::fd_write,
+    rights::fd_allocate,
+    rights::fd_filestat_set_size,
+    rights::fd_filestat_set_times,
+    rights::path_create_directory,
+    rights::path_create_file,
+    rights::path_link_source,
+    rights::path_link_target,
+    rights::path_rename_source,
+    rights::path_rename_target,
+    rights::path_filestat_set_size,
+    rights::path_filestat_set_times,
+    rights::path_symlink,
+    rights::path_remove_directory,
+    rights::path_unlink_file,
+]);
+
+/// An open regular file (or other non-directory: a device, a FIFO).
+pub(crate) struct FileFd {
+    pub(crate) file: File,
+    pub(crate) filetype: filetype,
+}
+
+/// An open directory.
+pub(crate) struct DirFd {
+    pub(crate) dir: Dir,
+    /// The guest path it is mounted at, for a preopen.
+    pub(crate) preopen: Option<Vec<u8>>,
+    /// The listing `fd_readdir` serves cookies from: read once when a guest
+    /// starts at cookie 0, then sliced, so a listing costs one pass over
+    /// the directory however small the guest's buffer.
+    listing: Option<Vec<Listed>>,
+}
+
+struct Listed {
+    name: Vec<u8>,
+    ino: u64,
+    filetype: filetype,
+}
+
+impl DirFd {
+    pub(crate) fn new(dir: Dir, preopen: Option<Vec<u8>>) -> DirFd {
+        DirFd {
+            dir,
+            preopen,
+            listing: None,
+        }
+    }
+}
+
+/// The rights of a preopened directory.
+pub(crate) fn preopen_rights(readonly: bool) -> (rights, rights) {
+    let all = DIR_RIGHTS.union(FILE_RIGHTS);
+    if readonly {
+        (
+            DIR_RIGHTS.difference(WRITE_RIGHTS),
+            all.difference(WRITE_RIGHTS),
+        )
+    } else {
+        (DIR_RIGHTS, all)
+    }
+}
+
+fn io(e: io::Error) -> errno {
+    from_io_error(&e)
+}
+
+fn sys(e: rustix::io::Errno) -> errno {
+    from_rustix(e)
+}
+
+/// The path a guest passed, as a host path. NUL bytes are `inval` (no host
+/// call could take them); an empty path is `noent`, as in POSIX.
+fn guest_path<'a>(ctx: &'a Ctx, ptr: WasmSlicePtr<u8>, len: u32) -> Result<&'a Path, errno> {
+    let bytes = ctx.bytes(ptr, len)?;
+    if bytes.is_empty() {
+        return Err(errno::noent);
+    }
+    if bytes.contains(&0) {
+        return Err(errno::inval);
+    }
+    Ok(Path::new(OsStr::from_bytes(bytes)))
+}
+
+/// The directory behind `fd`, after checking it holds `needed`:
+/// `badf` for a closed fd, `notdir` for something else, `notcapable`
+/// for a missing right.
+fn dir_of(fds: &FdTable, fd: u32, needed: rights) -> Result<&DirFd, errno> {
+    let entry = fds.get(fd)?;
+    let FdObject::Dir(d) = &entry.object else {
+        return Err(errno::notdir);
+    };
+    entry.require(needed)?;
+    Ok(d)
+}
+
+fn stat_time(secs: i64, nsecs: i64) -> timestamp {
+    (secs.max(0) as u64)
+        .saturating_mul(1_000_000_000)
+        .saturating_add(nsecs.max(0) as u64)
+}
+
+pub(crate) fn filetype_of(ft: cap_std::fs::FileType) -> filetype {
+    use cap_std::fs::FileTypeExt;
+    if ft.is_dir() {
+        filetype::directory
+    } else if ft.is_file() {
+        filetype::regular_file
+    } else if ft.is_symlink() {
+        filetype::symbolic_link
+    } else if ft.is_block_device() {
+        filetype::block_device
+    } else if ft.is_char_device() {
+        filetype::character_device
+    } else if ft.is_socket() {
+        filetype::socket_stream
+    } else {
+        filetype::unknown
+    }
+}
+
+fn filestat_of(m: &Metadata) -> filestat {
+    filestat {
+        dev: m.dev(),
+        ino: m.ino(),
+        filetype: filetype_of(m.file_type()),
+        nlink: m.nlink(),
+        size: m.len(),
+        atim: stat_time(m.atime(), m.atime_nsec()),
+        mtim: stat_time(m.mtime(), m.mtime_nsec()),
+        ctim: stat_time(m.ctime(), m.ctime_nsec()),
+    }
+}
+
+/// `fstat` of a host fd as a WASI filestat, with the filetype the fd
+/// table knows.
+pub(crate) fn fstat(fd: BorrowedFd<'_>, ft: filetype) -> Result<filestat, errno> {
+    let st = rustix::fs::fstat(fd).map_err(sys)?;
+    Ok(filestat {
+        dev: st.st_dev,
+        ino: st.st_ino,
+        filetype: ft,
+        nlink: st.st_nlink,
+        size: st.st_size.max(0) as u64,
+        atim: stat_time(st.st_atime, st.st_atime_nsec as i64),
+        mtim: stat_time(st.st_mtime, st.st_mtime_nsec as i64),
+        ctim: stat_time(st.st_ctime, st.st_ctime_nsec as i64),
+    })
+}
+
+/// The new times of a set-times call: `None` keeps a time.
+fn time_specs(
+    atim: timestamp,
+    mtim: timestamp,
+    flags: fstflags,
+) -> Result<(Option<SystemTimeSpec>, Option<SystemTimeSpec>), errno> {
+    if fstflags::from_bits(flags.bits()).is_none()
+        || flags.contains(fstflags::atim.union(fstflags::atim_now))
+        || flags.contains(fstflags::mtim.union(fstflags::mtim_now))
+    {
+        return Err(errno::inval);
+    }
+    let spec = |value: timestamp, set: fstflags, now: fstflags| {
+        if flags.contains(now) {
+            Some(SystemTimeSpec::SymbolicNow)
+        } else if flags.contains(set) {
+            Some(SystemTimeSpec::Absolute(
+                cap_std::time::SystemTime::from_std(
+                    SystemTime::UNIX_EPOCH + Duration::from_nanos(value),
+                ),
+            ))
+        } else {
+            None
+        }
+    };
+    Ok((
+        spec(atim, fstflags::atim, fstflags::atim_now),
+        spec(mtim, fstflags::mtim, fstflags::mtim_now),
+    ))
+}
+
+fn timespec(spec: Option<SystemTimeSpec>) -> rustix::fs::Timespec {
+    match spec {
+        None => rustix::fs::Timespec {
+            tv_sec: 0,
+            tv_nsec: rustix::fs::UTIME_OMIT,
+        },
+        Some(SystemTimeSpec::SymbolicNow) => rustix::fs::Timespec {
+            tv_sec: 0,
+            tv_nsec: rustix::fs::UTIME_NOW,
+        },
+        Some(SystemTimeSpec::Absolute(t)) => {
+            let d = t
+                .into_std()
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .unwrap_or(Duration::ZERO);
+            rustix::fs::Timespec {
+                tv_sec: d.as_secs().min(i64::MAX as u64) as i64,
+                tv_nsec: d.subsec_nanos() as _,
+            }
+        }
+    }
+}
+
+/// Everything a path call needs: the fd table, under its lock.
+pub(crate) struct Fs<'t> {
+    pub(crate) fds: &'t mut FdTable,
+}
+
+impl Fs<'_> {
+    #[allow(clippy::too_many_arguments)] // the shape of the WASI call
+    pub(crate) fn path_open(
+        &mut self,
+        ctx: &Ctx,
+        fd: u32,
+        dirflags: lookupflags,
+        path: WasmSlicePtr<u8>,
+        path_len: u32,
+        of: oflags,
+        base: rights,
+        inheriting: rights,
+        flags: fdflags,
+    ) -> Result<u32, errno> {
+        if oflags::from_bits(of.bits()).is_none() || fdflags::from_bits(flags.bits()).is_none() {
+            return Err(errno::inval);
+        }
+        let mut needed = rights::path_open;
+        if of.contains(oflags::creat) {
+            needed = needed.union(rights::path_create_file);
+        }
+        if of.contains(oflags::trunc) {
+            needed = needed.union(rights::path_filestat_set_size);
+        }
+        let parent = self.fds.get(fd)?;
+        let FdObject::Dir(d) = &parent.object else {
+            return Err(errno::notdir);
+        };
+        parent.require(needed)?;
+        let allowed = parent.rights_inheriting;
+        // Asking to write where writing is not granted fails here, so a
+        // program learns it at open (as with a read-only mount), not at
+        // its first write. Other rights the parent cannot pass on are
+        // dropped quietly: toolchains ask for more than they use (Rust's
+        // std asks for fd_filestat_set_times on every open).
+        let write = base.contains(rights::fd_write)
+            || flags.contains(fdflags::append)
+            || of.intersects(oflags::creat.union(oflags::trunc));
+        if write && !allowed.contains(rights::fd_write) {
+            return Err(errno::notcapable);
+        }
+        if self.fds.is_full() {
+            return Err(errno::mfile);
+        }
+        let path = guest_path(ctx, path, path_len)?;
+        let follow = dirflags.contains(lookupflags::symlink_follow);
+
+        let (object, ft) = if of.contains(oflags::directory) {
+            if of.intersects(oflags::creat.union(oflags::trunc)) || write {
+                return Err(errno::inval);
+            }
+            let dir = if follow {
+                d.dir.open_dir(path)
+            } else {
+                d.dir.open_dir_nofollow(path)
+            }
+            .map_err(io)?;
+            (FdObject::Dir(DirFd::new(dir, None)), filetype::directory)
+        } else {
+            let mut opts = OpenOptions::new();
+            opts.read(base.contains(rights::fd_read) || !write)
+                .write(write)
+                .append(flags.contains(fdflags::append))
+                .truncate(of.contains(oflags::trunc))
+                .follow(if follow {
+                    FollowSymlinks::Yes
+                } else {
+                    FollowSymlinks::No
+                })
+                .maybe_dir(!write)
+                .dsync(flags.contains(fdflags::dsync))
+                .rsync(flags.contains(fdflags::rsync))
+                .sync(flags.contains(fdflags::sync));
+            if of.contains(oflags::creat) {
+                if of.contains(oflags::excl) {
+                    opts.create_new(true);
+                } else {
+                    opts.create(true);
+                }
+            }
+            if flags.contains(fdflags::nonblock) {
+                opts.custom_flags(libc::O_NONBLOCK);
+            }
+            let file = d.dir.open_with(path, &opts).map_err(io)?;
+            let st = rustix::fs::fstat(&file).map_err(sys)?;
+            match rustix::fs::FileType::from_raw_mode(st.st_mode) {
+                rustix::fs::FileType::Directory => (
+                    FdObject::Dir(DirFd::new(Dir::from_std_file(file.into_std()), None)),
+                    filetype::directory,
+                ),
+                t => {
+                    let ft = match t {
+                        rustix::fs::FileType::RegularFile => filetype::regular_file,
+                        rustix::fs::FileType::CharacterDevice => filetype::character_device,
+                        rustix::fs::FileType::BlockDevice => filetype::block_device,
+                        rustix::fs::FileType::Socket => filetype::socket_stream,
+                        _ => filetype::unknown,
+                    };
+                    (FdObject::File(FileFd { file, filetype: ft }), ft)
+                }
+            }
+        };
+        let applicable = if ft == filetype::directory {
+            DIR_RIGHTS
+        } else {
+            FILE_RIGHTS
+        };
+        let entry = FdEntry {
+            object,
+            rights_base: base.intersection(allowed).intersection(applicable),
+            rights_inheriting: inheriting.intersection(allowed),
+            flags: flags.intersection(
+                fdflags::append
+                    .union(fdflags::nonblock)
+                    .union(fdflags::dsync.union(fdflags::rsync).union(fdflags::sync)),
+            ),
+        };
+        self.fds.insert(entry)
+    }
+
+    pub(crate) fn path_create_directory(
+        &mut self,
+        ctx: &Ctx,
+        fd: u32,
+        path: WasmSlicePtr<u8>,
+        len: u32,
+    ) -> Result<(), errno> {
+        let d = dir_of(self.fds, fd, rights::path_create_directory)?;
+        d.dir.create_dir(guest_path(ctx, path, len)?).map_err(io)
+    }
+
+    pub(crate) fn path_remove_directory(
+        &mut self,
+        ctx: &Ctx,
+        fd: u32,
+        path: WasmSlicePtr<u8>,
+        len: u32,
+    ) -> Result<(), errno> {
+        let d = dir_of(self.fds, fd, rights::path_remove_directory)?;
+        d.dir.remove_dir(guest_path(ctx, path, len)?).map_err(io)
+    }
+
+    pub(crate) fn path_unlink_file(
+        &mut self,
+        ctx: &Ctx,
+        fd: u32,
+        path: WasmSlicePtr<u8>,
+        len: u32,
+    ) -> Result<(), errno> {
+        let d = dir_of(self.fds, fd, rights::path_unlink_file)?;
+        d.dir.remove_file(guest_path(ctx, path, len)?).map_err(io)
+    }
+
+    pub(crate) fn path_filestat_get(
+        &mut self,
+        ctx: &Ctx,
+        fd: u32,
+        flags: lookupflags,
+        path: WasmSlicePtr<u8>,
+        len: u32,
+    ) -> Result<filestat, errno> {
+        let d = dir_of(self.fds, fd, rights::path_filestat_get)?;
+        let path = guest_path(ctx, path, len)?;
+        let meta = if flags.contains(lookupflags::symlink_follow) {
+            d.dir.metadata(path)
+        } else {
+            d.dir.symlink_metadata(path)
+        };
+        Ok(filestat_of(&meta.map_err(io)?))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn path_filestat_set_times(
+        &mut self,
+        ctx: &Ctx,
+        fd: u32,
+        flags: lookupflags,
+        path: WasmSlicePtr<u8>,
+        len: u32,
+        atim: timestamp,
+        mtim: timestamp,
+        fst: fstflags,
+    ) -> Result<(), errno> {
+        let d = dir_of(self.fds, fd, rights::path_filestat_set_times)?;
+        let path = guest_path(ctx, path, len)?;
+        let (a, m) = time_specs(atim, mtim, fst)?;
+        if flags.contains(lookupflags::symlink_follow) {
+            d.dir.set_times(path, a, m)
+        } else {
+            d.dir.set_symlink_times(path, a, m)
+        }
+        .map_err(io)
+    }
+
+    pub(crate) fn path_readlink(
+        &mut self,
+        ctx: &mut Ctx,
+        fd: u32,
+        path: WasmSlicePtr<u8>,
+        len: u32,
+        buf: WasmSlicePtr<u8>,
+        buf_len: u32,
+    ) -> Result<u32, errno> {
+        let d = dir_of(self.fds, fd, rights::path_readlink)?;
+        let target = d
+            .dir
+            .read_link_contents(guest_path(ctx, path, len)?)
+            .map_err(io)?;
+        // Like readlink(2): as much as fits, no NUL, no error when cut.
+        let bytes = target.as_os_str().as_bytes();
+        let n = bytes.len().min(buf_len as usize);
+        ctx.copy_to(buf, &bytes[..n])?;
+        Ok(n as u32)
+    }
+
+    pub(crate) fn path_symlink(
+        &mut self,
+        ctx: &Ctx,
+        old: WasmSlicePtr<u8>,
+        old_len: u32,
+        fd: u32,
+        new: WasmSlicePtr<u8>,
+        new_len: u32,
+    ) -> Result<(), errno> {
+        let d = dir_of(self.fds, fd, rights::path_symlink)?;
+        let target = guest_path(ctx, old, old_len)?;
+        // cap-std refuses an absolute target: such a link could never be
+        // followed inside the sandbox, and could mislead the host.
+        d.dir
+            .symlink(target, guest_path(ctx, new, new_len)?)
+            .map_err(io)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn path_rename(
+        &mut self,
+        ctx: &Ctx,
+        fd: u32,
+        old: WasmSlicePtr<u8>,
+        old_len: u32,
+        new_fd: u32,
+        new: WasmSlicePtr<u8>,
+        new_len: u32,
+    ) -> Result<(), errno> {
+        // A closed fd on either side is `badf` before anything else.
+        self.fds.get(fd)?;
+        self.fds.get(new_fd)?;
+        let from = dir_of(self.fds, fd, rights::path_rename_source)?;
+        let to = dir_of(self.fds, new_fd, rights::path_rename_target)?;
+        from.dir
+            .rename(
+                guest_path(ctx, old, old_len)?,
+                &to.dir,
+                guest_path(ctx, new, new_len)?,
+            )
+            .map_err(io)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn path_link(
+        &mut self,
+        ctx: &Ctx,
+        old_fd: u32,
+        old_flags: lookupflags,
+        old: WasmSlicePtr<u8>,
+        old_len: u32,
+        new_fd: u32,
+        new: WasmSlicePtr<u8>,
+        new_len: u32,
+    ) -> Result<(), errno> {
+        self.fds.get(old_fd)?;
+        self.fds.get(new_fd)?;
+        let from = dir_of(self.fds, old_fd, rights::path_link_source)?;
+        let to = dir_of(self.fds, new_fd, rights::path_link_target)?;
+        // Following a symlink at the source would resolve it outside
+        // cap-std's checks; refused, as wasmtime does.
+        if old_flags.contains(lookupflags::symlink_follow) {
+            return Err(errno::inval);
+        }
+        from.dir
+            .hard_link(
+                guest_path(ctx, old, old_len)?,
+                &to.dir,
+                guest_path(ctx, new, new_len)?,
+            )
+            .map_err(io)
+    }
+
+    /// `fd_readdir`: entries from `cookie` on, as many as fit, the last
+    /// one cut if it does not fit.
+    pub(crate) fn fd_readdir(
+        &mut self,
+        ctx: &mut Ctx,
+        fd: u32,
+        buf: WasmSlicePtr<u8>,
+        buf_len: u32,
+        cookie: dircookie,
+    ) -> Result<u32, errno> {
+        let entry = self.fds.get_mut(fd)?;
+        if !matches!(entry.object, FdObject::Dir(_)) {
+            return Err(errno::notdir);
+        }
+        entry.require(rights::fd_readdir)?;
+        let FdObject::Dir(d) = &mut entry.object else {
+            return Err(errno::notdir);
+        };
+        let out = ctx.bytes_mut(buf, buf_len)?;
+        if cookie == 0 || d.listing.is_none() {
+            d.listing = Some(list(&d.dir)?);
+        }
+        let listing = d.listing.as_deref().unwrap_or(&[]);
+        let start = usize::try_from(cookie).unwrap_or(usize::MAX);
+        let mut used = 0usize;
+        for (i, e) in listing.iter().enumerate().skip(start) {
+            let mut head = [0u8; 24];
+            dirent {
+                d_next: i as u64 + 1,
+                d_ino: e.ino,
+                d_namlen: e.name.len() as u32,
+                d_type: e.filetype,
+            }
+            .write_to(&mut head);
+            for part in [&head[..], &e.name[..]] {
+                let n = part.len().min(out.len() - used);
+                out[used..used + n].copy_from_slice(&part[..n]);
+                used += n;
+            }
+            if used == out.len() {
+                break;
+            }
+        }
+        Ok(used as u32)
+    }
+}
+
+/// One pass over a directory: `.` and `..` first, then every entry with
+/// its inode and type from the directory entry itself (no stat per entry,
+/// unless the filesystem does not report types).
+fn list(dir: &Dir) -> Result<Vec<Listed>, errno> {
+    use std::os::unix::fs::DirEntryExt;
+    let dot = rustix::fs::fstat(dir).map_err(sys)?.st_ino;
+    // `..` of a preopen is outside the sandbox: cap-std refuses to look,
+    // and the entry reports the directory's own inode.
+    let dotdot = dir.metadata("..").map(|m| m.ino()).unwrap_or(dot);
+    let mut out = vec![
+        Listed {
+            name: b".".to_vec(),
+            ino: dot,
+            filetype: filetype::directory,
+        },
+        Listed {
+            name: b"..".to_vec(),
+            ino: dotdot,
+            filetype: filetype::directory,
+        },
+    ];
+    for e in dir.entries().map_err(io)? {
+        let e = e.map_err(io)?;
+        let filetype = e.file_type().map(filetype_of).unwrap_or(filetype::unknown);
+        out.push(Listed {
+            name: e.file_name().as_bytes().to_vec(),
+            ino: e.ino(),
+            filetype,
+        });
+    }
+    Ok(out)
+}
+
+/// File-data calls on one open file.
+impl FileFd {
+    pub(crate) fn read(&mut self, buf: &mut [u8]) -> Result<usize, errno> {
+        loop {
+            match self.file.read(buf) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                r => return r.map_err(io),
+            }
+        }
+    }
+
+    pub(crate) fn write(&mut self, bufs: &[&[u8]]) -> Result<usize, errno> {
+        match bufs {
+            [] => Ok(0),
+            [one] => self.file.write(one).map_err(io),
+            _ => super::stdio::write_fd(self.file.as_fd(), bufs).map_err(io),
+        }
+    }
+
+    pub(crate) fn pread(&self, buf: &mut [u8], offset: filesize) -> Result<usize, errno> {
+        rustix::io::pread(&self.file, buf, offset).map_err(sys)
+    }
+
+    pub(crate) fn pwrite(&self, buf: &[u8], offset: filesize) -> Result<usize, errno> {
+        rustix::io::pwrite(&self.file, buf, offset).map_err(sys)
+    }
+
+    pub(crate) fn seek(&self, offset: i64, wh: whence) -> Result<filesize, errno> {
+        let pos = match wh {
+            whence::set => {
+                if offset < 0 {
+                    return Err(errno::inval);
+                }
+                rustix::fs::SeekFrom::Start(offset as u64)
+            }
+            whence::cur => rustix::fs::SeekFrom::Current(offset),
+            whence::end => rustix::fs::SeekFrom::End(offset),
+            _ => return Err(errno::inval),
+        };
+        rustix::fs::seek(&self.file, pos).map_err(sys)
+    }
+
+    pub(crate) fn advise(&self, offset: filesize, len: filesize, adv: advice) -> Result<(), errno> {
+        use rustix::fs::Advice;
+        let a = match adv {
+            advice::normal => Advice::Normal,
+            advice::sequential => Advice::Sequential,
+            advice::random => Advice::Random,
+            advice::willneed => Advice::WillNeed,
+            advice::dontneed => Advice::DontNeed,
+            advice::noreuse => Advice::NoReuse,
+            _ => return Err(errno::inval),
+        };
+        rustix::fs::fadvise(&self.file, offset, NonZeroU64::new(len), a).map_err(sys)
+    }
+
+    pub(crate) fn allocate(&self, offset: filesize, len: filesize) -> Result<(), errno> {
+        let end = offset.checked_add(len).ok_or(errno::fbig)?;
+        if end > i64::MAX as u64 {
+            return Err(errno::fbig);
+        }
+        if len == 0 {
+            return Err(errno::inval);
+        }
+        match rustix::fs::fallocate(&self.file, rustix::fs::FallocateFlags::empty(), offset, len) {
+            Ok(()) => Ok(()),
+            // A filesystem without fallocate: growing the file gives the
+            // same guarantee for reads, without reserving blocks.
+            Err(rustix::io::Errno::OPNOTSUPP) => {
+                let size = self.file.metadata().map_err(io)?.len();
+                if end > size {
+                    self.file.set_len(end).map_err(io)?;
+                }
+                Ok(())
+            }
+            Err(e) => Err(sys(e)),
+        }
+    }
+
+    pub(crate) fn set_size(&self, size: filesize) -> Result<(), errno> {
+        if size > i64::MAX as u64 {
+            return Err(errno::fbig);
+        }
+        self.file.set_len(size).map_err(io)
+    }
+}
+
+/// `fd_filestat_set_times` on any host fd.
+pub(crate) fn set_fd_times(
+    fd: BorrowedFd<'_>,
+    atim: timestamp,
+    mtim: timestamp,
+    fst: fstflags,
+) -> Result<(), errno> {
+    let (a, m) = time_specs(atim, mtim, fst)?;
+    let ts = rustix::fs::Timestamps {
+        last_access: timespec(a),
+        last_modification: timespec(m),
+    };
+    rustix::fs::futimens(fd, &ts).map_err(sys)
+}
+
+/// Applies `fd_fdstat_set_flags` to a host file or directory: `append` and
+/// `nonblock` change the host fd; the sync flags can only be chosen at
+/// open, so asking to change them is `notsup`.
+pub(crate) fn set_host_flags(fd: BorrowedFd<'_>, old: fdflags, new: fdflags) -> Result<(), errno> {
+    let sync_flags = fdflags::dsync.union(fdflags::rsync).union(fdflags::sync);
+    if old.intersection(sync_flags) != new.intersection(sync_flags) {
+        return Err(errno::notsup);
+    }
+    let mut fl = rustix::fs::fcntl_getfl(fd).map_err(sys)?;
+    fl.set(rustix::fs::OFlags::APPEND, new.contains(fdflags::append));
+    fl.set(
+        rustix::fs::OFlags::NONBLOCK,
+        new.contains(fdflags::nonblock),
+    );
+    rustix::fs::fcntl_setfl(fd, fl).map_err(sys)
+}
+
+impl FdObject {
+    /// The host fd behind an fd, when there is one.
+    pub(crate) fn host_fd(&self) -> Option<BorrowedFd<'_>> {
+        match self {
+            FdObject::Input(s) => s.host_fd(),
+            FdObject::Output(s) => s.host_fd(),
+            FdObject::File(f) => Some(f.file.as_fd()),
+            FdObject::Dir(d) => Some(d.dir.as_fd()),
+        }
+    }
+}
