@@ -25,11 +25,17 @@ $(BUILD)/guests/%.wasm: examples/guests/%.c | deps
 guests: $(GUEST_WASM)
 
 # The main job: word frequencies of the bundled text, computed by a C
-# program compiled to wasm, run in the sandbox by the runner.
+# program compiled to wasm, run in the sandbox by the runner. It reads its
+# input from a read-only preopen, writes its result into a read-write
+# one, and prints a summary.
 run: guests
 	$(CARGO) build --release --example wasihost-run
-	target/release/examples/wasihost-run --env LANG=C --stdin examples/data/sample.txt \
-		$(BUILD)/guests/wordfreq.wasm 10
+	@mkdir -p $(BUILD)/out
+	target/release/examples/wasihost-run --env LANG=C \
+		--ro-dir examples/data::/data --dir $(BUILD)/out::/out \
+		$(BUILD)/guests/wordfreq.wasm 10 /data/sample.txt /out/wordfreq.txt
+	@echo "--- $(BUILD)/out/wordfreq.txt:"
+	@cat $(BUILD)/out/wordfreq.txt
 
 test: deps guests lint test-rust
 

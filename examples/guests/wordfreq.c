@@ -1,14 +1,19 @@
 /*
  * wordfreq: the bundled guest program of the main job.
  *
- * Reads text on stdin, counts how often each word occurs (case-folded,
- * letters and apostrophes), and prints the N most frequent words (N from
- * argv[1], default 10) with a summary line. Exercises args, environ,
- * fd_read, fd_write, clock_time_get and proc_exit through wasi-libc.
+ *   wordfreq [N [INPUT [OUTPUT]]]
  *
- * Exit status: 0 on success, 1 on bad usage, 3 when stdin holds no word.
+ * Reads text from INPUT (default stdin), counts how often each word occurs
+ * (case-folded, letters and apostrophes), and writes the N most frequent
+ * words (default 10) to OUTPUT (default stdout), then a summary line on
+ * stdout. Exercises args, environ, path_open, fd_read, fd_write,
+ * clock_time_get and proc_exit through wasi-libc.
+ *
+ * Exit status: 0 on success, 1 on bad usage, 2 when a file cannot be
+ * opened, 3 when the input holds no word.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,17 +82,26 @@ static int by_count(const void *a, const void *b) {
 
 int main(int argc, char **argv) {
     long top = 10;
-    if (argc > 2) {
-        fprintf(stderr, "usage: wordfreq [N] < text\n");
+    if (argc > 4) {
+        fprintf(stderr, "usage: wordfreq [N [INPUT [OUTPUT]]]\n");
         return 1;
     }
-    if (argc == 2) {
+    if (argc >= 2) {
         char *end;
         top = strtol(argv[1], &end, 10);
         if (*end || top <= 0) {
             fprintf(stderr, "wordfreq: N must be a positive number, not '%s'\n", argv[1]);
             return 1;
         }
+    }
+    FILE *in = stdin, *out = stdout;
+    if (argc >= 3 && !(in = fopen(argv[2], "r"))) {
+        fprintf(stderr, "wordfreq: cannot open %s: %s\n", argv[2], strerror(errno));
+        return 2;
+    }
+    if (argc >= 4 && !(out = fopen(argv[3], "w"))) {
+        fprintf(stderr, "wordfreq: cannot create %s: %s\n", argv[3], strerror(errno));
+        return 2;
     }
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -97,7 +111,7 @@ int main(int argc, char **argv) {
     size_t wlen = 0;
     unsigned long words = 0, bytes = 0, lines = 0;
     int c;
-    while ((c = getchar()) != EOF) {
+    while ((c = getc(in)) != EOF) {
         bytes++;
         if (c == '\n')
             lines++;
@@ -136,9 +150,15 @@ int main(int argc, char **argv) {
     long us = (long)((t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000);
 
     const char *lang = getenv("LANG");
-    printf("%-16s %s\n", "word", "count");
+    fprintf(out, "%-16s %s\n", "word", "count");
     for (size_t i = 0; i < n && i < (size_t)top; i++)
-        printf("%-16s %u\n", list[i].word, list[i].count);
+        fprintf(out, "%-16s %u\n", list[i].word, list[i].count);
+    if (out != stdout && fclose(out) != 0) {
+        fprintf(stderr, "wordfreq: cannot write %s: %s\n", argv[3], strerror(errno));
+        return 2;
+    }
+    if (out != stdout)
+        printf("wrote the top %ld words to %s\n", top, argv[3]);
     printf("-- %lu lines, %lu words, %zu distinct, %lu bytes (LANG=%s)\n", lines, words, n,
            bytes, lang ? lang : "unset");
     fprintf(stderr, "wordfreq: counted in %ld us\n", us);
