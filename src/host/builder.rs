@@ -1,5 +1,6 @@
 //! [`WasiHostBuilder`]: everything a guest is granted, set up before it runs.
 
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -185,7 +186,7 @@ impl WasiHostBuilder {
     }
 
     /// The most fds the guest may hold open at once, stdio included
-    /// (default [`DEFAULT_MAX_OPEN_FDS`]); opening more gives `nfile`.
+    /// (default [`DEFAULT_MAX_OPEN_FDS`]); opening more gives `mfile`.
     pub fn max_open_fds(mut self, n: usize) -> Self {
         self.max_open_fds = n;
         self
@@ -258,7 +259,14 @@ impl WasiHostBuilder {
                     ),
                 ));
             }
-            let dir = cap_std::fs::Dir::open_ambient_dir(&p.host, cap_std::ambient_authority())
+            // Opened read-only as a plain directory fd (cap-std's own
+            // `open_ambient_dir` gives an O_PATH fd, on which Linux refuses
+            // fsync, futimens and F_SETFL).
+            let dir = std::fs::File::options()
+                .read(true)
+                .custom_flags(libc::O_DIRECTORY)
+                .open(&p.host)
+                .map(cap_std::fs::Dir::from_std_file)
                 .map_err(|e| {
                     Error::with_io(
                         ErrorKind::Config,

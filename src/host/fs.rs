@@ -117,6 +117,9 @@ pub(crate) struct DirFd {
     pub(crate) dir: Dir,
     /// The guest path it is mounted at, for a preopen.
     pub(crate) preopen: Option<Vec<u8>>,
+    /// The inode `..` reports: the parent's when it is inside the sandbox,
+    /// else (a preopen) the directory's own.
+    parent_ino: Option<u64>,
     /// The listing `fd_readdir` serves cookies from: read once when a guest
     /// starts at cookie 0, then sliced, so a listing costs one pass over
     /// the directory however small the guest's buffer.
@@ -134,6 +137,7 @@ impl DirFd {
         DirFd {
             dir,
             preopen,
+            parent_ino: None,
             listing: None,
         }
     }
@@ -167,10 +171,72 @@ fn guest_path<'a>(ctx: &'a Ctx, ptr: WasmSlicePtr<u8>, len: u32) -> Result<&'a P
     if bytes.is_empty() {
         return Err(errno::noent);
     }
+    // What no host call would take (Linux's PATH_MAX counts the NUL); said
+    // here so that trimming `/.` below never turns it into a valid path.
+    if bytes.len() >= 4096 {
+        return Err(errno::nametoolong);
+    }
     if bytes.contains(&0) {
         return Err(errno::inval);
     }
     Ok(Path::new(OsStr::from_bytes(bytes)))
+}
+
+/// `inval` for lookup flags with undefined bits.
+fn known_lookupflags(flags: lookupflags) -> Result<(), errno> {
+    match lookupflags::from_bits(flags.bits()) {
+        Some(_) => Ok(()),
+        None => Err(errno::inval),
+    }
+}
+
+/// A guest path with its trailing `/` and `/.` removed, and whether there
+/// were any: POSIX reads `name/` as "the directory `name`", following a
+/// symlink there, and a file there is `notdir`. (Rust's `Path`, and so
+/// cap-std, would silently drop the slash.)
+fn guest_path_dir<'a>(
+    ctx: &'a Ctx,
+    ptr: WasmSlicePtr<u8>,
+    len: u32,
+) -> Result<(&'a Path, bool), errno> {
+    let mut b = guest_path(ctx, ptr, len)?.as_os_str().as_bytes();
+    let mut dir = false;
+    loop {
+        if b.len() > 1 && b.ends_with(b"/") {
+            b = &b[..b.len() - 1];
+        } else if b.len() > 2 && b.ends_with(b"/.") {
+            b = &b[..b.len() - 2];
+        } else {
+            break;
+        }
+        dir = true;
+    }
+    Ok((Path::new(OsStr::from_bytes(b)), dir))
+}
+
+/// `notdir` unless `path` (not followed) is a directory: for calls whose
+/// path ended in a slash.
+fn must_be_dir(dir: &Dir, path: &Path) -> Result<(), errno> {
+    if dir.symlink_metadata(path).map_err(io)?.is_dir() {
+        Ok(())
+    } else {
+        Err(errno::notdir)
+    }
+}
+
+/// For two-path calls with a trailing slash: resolves the source and the
+/// target's parent first (so an escape on either side is still `perm`),
+/// then requires the source to be a directory.
+fn slash_pair_check(from: &Dir, old: &Path, to: &Dir, new: &Path) -> Result<(), errno> {
+    let old_is_dir = from.symlink_metadata(old).map_err(io)?.is_dir();
+    if let Some(parent) = new.parent().filter(|p| !p.as_os_str().is_empty()) {
+        to.metadata(parent).map_err(io)?;
+    }
+    if old_is_dir {
+        Ok(())
+    } else {
+        Err(errno::notdir)
+    }
 }
 
 /// The directory behind `fd`, after checking it holds `needed`:
@@ -312,7 +378,10 @@ impl Fs<'_> {
         inheriting: rights,
         flags: fdflags,
     ) -> Result<u32, errno> {
-        if oflags::from_bits(of.bits()).is_none() || fdflags::from_bits(flags.bits()).is_none() {
+        if oflags::from_bits(of.bits()).is_none()
+            || fdflags::from_bits(flags.bits()).is_none()
+            || lookupflags::from_bits(dirflags.bits()).is_none()
+        {
             return Err(errno::inval);
         }
         let mut needed = rights::path_open;
@@ -342,62 +411,76 @@ impl Fs<'_> {
         if self.fds.is_full() {
             return Err(errno::mfile);
         }
-        let path = guest_path(ctx, path, path_len)?;
-        let follow = dirflags.contains(lookupflags::symlink_follow);
-
-        let (object, ft) = if of.contains(oflags::directory) {
-            if of.intersects(oflags::creat.union(oflags::trunc)) || write {
-                return Err(errno::inval);
-            }
-            let dir = if follow {
-                d.dir.open_dir(path)
+        let (path, slash) = guest_path_dir(ctx, path, path_len)?;
+        if slash && write {
+            // Resolved first, so that an escape is still `perm`. Then as
+            // Linux: creating `name/` is `isdir`; writing one is `isdir`
+            // for a directory and `notdir` for anything else.
+            let meta = d.dir.metadata(path).map_err(io)?;
+            return Err(if meta.is_dir() || of.contains(oflags::creat) {
+                errno::isdir
             } else {
-                d.dir.open_dir_nofollow(path)
+                errno::notdir
+            });
+        }
+        // `name/` names a directory, through a symlink if need be.
+        let follow = dirflags.contains(lookupflags::symlink_follow) || slash;
+
+        let want_dir = of.contains(oflags::directory) || slash;
+        if want_dir && (write || of.intersects(oflags::creat.union(oflags::trunc))) {
+            return Err(errno::inval);
+        }
+        let mut opts = OpenOptions::new();
+        opts.read(base.contains(rights::fd_read) || !write)
+            .write(write)
+            .append(flags.contains(fdflags::append))
+            .truncate(of.contains(oflags::trunc))
+            .follow(if follow {
+                FollowSymlinks::Yes
+            } else {
+                FollowSymlinks::No
+            })
+            .maybe_dir(!write)
+            .dsync(flags.contains(fdflags::dsync))
+            .rsync(flags.contains(fdflags::rsync))
+            .sync(flags.contains(fdflags::sync));
+        if of.contains(oflags::creat) {
+            if of.contains(oflags::excl) {
+                opts.create_new(true);
+            } else {
+                opts.create(true);
             }
-            .map_err(io)?;
-            (FdObject::Dir(DirFd::new(dir, None)), filetype::directory)
-        } else {
-            let mut opts = OpenOptions::new();
-            opts.read(base.contains(rights::fd_read) || !write)
-                .write(write)
-                .append(flags.contains(fdflags::append))
-                .truncate(of.contains(oflags::trunc))
-                .follow(if follow {
-                    FollowSymlinks::Yes
-                } else {
-                    FollowSymlinks::No
-                })
-                .maybe_dir(!write)
-                .dsync(flags.contains(fdflags::dsync))
-                .rsync(flags.contains(fdflags::rsync))
-                .sync(flags.contains(fdflags::sync));
-            if of.contains(oflags::creat) {
-                if of.contains(oflags::excl) {
-                    opts.create_new(true);
-                } else {
-                    opts.create(true);
-                }
+        }
+        let mut custom = 0;
+        if flags.contains(fdflags::nonblock) {
+            custom |= libc::O_NONBLOCK;
+        }
+        if want_dir {
+            custom |= libc::O_DIRECTORY;
+        }
+        opts.custom_flags(custom);
+        // A directory is opened like a file (not with cap-std's `open_dir`,
+        // whose O_PATH fds refuse fsync, futimens and F_SETFL).
+        let file = d.dir.open_with(path, &opts).map_err(io)?;
+        let st = rustix::fs::fstat(&file).map_err(sys)?;
+        let (object, ft) = match rustix::fs::FileType::from_raw_mode(st.st_mode) {
+            rustix::fs::FileType::Directory => {
+                // The parent's inode, for the `..` entry of fd_readdir;
+                // cap-std resolves `path/..` inside the sandbox or refuses.
+                let parent_ino = d.dir.metadata(path.join("..")).ok().map(|m| m.ino());
+                let mut sub = DirFd::new(Dir::from_std_file(file.into_std()), None);
+                sub.parent_ino = parent_ino;
+                (FdObject::Dir(sub), filetype::directory)
             }
-            if flags.contains(fdflags::nonblock) {
-                opts.custom_flags(libc::O_NONBLOCK);
-            }
-            let file = d.dir.open_with(path, &opts).map_err(io)?;
-            let st = rustix::fs::fstat(&file).map_err(sys)?;
-            match rustix::fs::FileType::from_raw_mode(st.st_mode) {
-                rustix::fs::FileType::Directory => (
-                    FdObject::Dir(DirFd::new(Dir::from_std_file(file.into_std()), None)),
-                    filetype::directory,
-                ),
-                t => {
-                    let ft = match t {
-                        rustix::fs::FileType::RegularFile => filetype::regular_file,
-                        rustix::fs::FileType::CharacterDevice => filetype::character_device,
-                        rustix::fs::FileType::BlockDevice => filetype::block_device,
-                        rustix::fs::FileType::Socket => filetype::socket_stream,
-                        _ => filetype::unknown,
-                    };
-                    (FdObject::File(FileFd { file, filetype: ft }), ft)
-                }
+            t => {
+                let ft = match t {
+                    rustix::fs::FileType::RegularFile => filetype::regular_file,
+                    rustix::fs::FileType::CharacterDevice => filetype::character_device,
+                    rustix::fs::FileType::BlockDevice => filetype::block_device,
+                    rustix::fs::FileType::Socket => filetype::socket_stream,
+                    _ => filetype::unknown,
+                };
+                (FdObject::File(FileFd { file, filetype: ft }), ft)
             }
         };
         let applicable = if ft == filetype::directory {
@@ -426,7 +509,9 @@ impl Fs<'_> {
         len: u32,
     ) -> Result<(), errno> {
         let d = dir_of(self.fds, fd, rights::path_create_directory)?;
-        d.dir.create_dir(guest_path(ctx, path, len)?).map_err(io)
+        d.dir
+            .create_dir(guest_path_dir(ctx, path, len)?.0)
+            .map_err(io)
     }
 
     pub(crate) fn path_remove_directory(
@@ -437,7 +522,9 @@ impl Fs<'_> {
         len: u32,
     ) -> Result<(), errno> {
         let d = dir_of(self.fds, fd, rights::path_remove_directory)?;
-        d.dir.remove_dir(guest_path(ctx, path, len)?).map_err(io)
+        d.dir
+            .remove_dir(guest_path_dir(ctx, path, len)?.0)
+            .map_err(io)
     }
 
     pub(crate) fn path_unlink_file(
@@ -448,7 +535,13 @@ impl Fs<'_> {
         len: u32,
     ) -> Result<(), errno> {
         let d = dir_of(self.fds, fd, rights::path_unlink_file)?;
-        d.dir.remove_file(guest_path(ctx, path, len)?).map_err(io)
+        let (path, slash) = guest_path_dir(ctx, path, len)?;
+        if slash {
+            // `file/` is not a directory; `dir/` is one, and not a file.
+            must_be_dir(&d.dir, path)?;
+            return Err(errno::isdir);
+        }
+        d.dir.remove_file(path).map_err(io)
     }
 
     pub(crate) fn path_filestat_get(
@@ -460,13 +553,18 @@ impl Fs<'_> {
         len: u32,
     ) -> Result<filestat, errno> {
         let d = dir_of(self.fds, fd, rights::path_filestat_get)?;
-        let path = guest_path(ctx, path, len)?;
-        let meta = if flags.contains(lookupflags::symlink_follow) {
+        known_lookupflags(flags)?;
+        let (path, slash) = guest_path_dir(ctx, path, len)?;
+        let meta = if flags.contains(lookupflags::symlink_follow) || slash {
             d.dir.metadata(path)
         } else {
             d.dir.symlink_metadata(path)
-        };
-        Ok(filestat_of(&meta.map_err(io)?))
+        }
+        .map_err(io)?;
+        if slash && !meta.is_dir() {
+            return Err(errno::notdir);
+        }
+        Ok(filestat_of(&meta))
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -482,9 +580,13 @@ impl Fs<'_> {
         fst: fstflags,
     ) -> Result<(), errno> {
         let d = dir_of(self.fds, fd, rights::path_filestat_set_times)?;
-        let path = guest_path(ctx, path, len)?;
+        known_lookupflags(flags)?;
+        let (path, slash) = guest_path_dir(ctx, path, len)?;
         let (a, m) = time_specs(atim, mtim, fst)?;
-        if flags.contains(lookupflags::symlink_follow) {
+        if slash && !d.dir.metadata(path).map_err(io)?.is_dir() {
+            return Err(errno::notdir);
+        }
+        if flags.contains(lookupflags::symlink_follow) || slash {
             d.dir.set_times(path, a, m)
         } else {
             d.dir.set_symlink_times(path, a, m)
@@ -547,13 +649,13 @@ impl Fs<'_> {
         self.fds.get(new_fd)?;
         let from = dir_of(self.fds, fd, rights::path_rename_source)?;
         let to = dir_of(self.fds, new_fd, rights::path_rename_target)?;
-        from.dir
-            .rename(
-                guest_path(ctx, old, old_len)?,
-                &to.dir,
-                guest_path(ctx, new, new_len)?,
-            )
-            .map_err(io)
+        let (old, old_slash) = guest_path_dir(ctx, old, old_len)?;
+        let (new, new_slash) = guest_path_dir(ctx, new, new_len)?;
+        if old_slash || new_slash {
+            // A slash on either side says "directory": the source must be one.
+            slash_pair_check(&from.dir, old, &to.dir, new)?;
+        }
+        from.dir.rename(old, &to.dir, new).map_err(io)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -572,18 +674,18 @@ impl Fs<'_> {
         self.fds.get(new_fd)?;
         let from = dir_of(self.fds, old_fd, rights::path_link_source)?;
         let to = dir_of(self.fds, new_fd, rights::path_link_target)?;
+        known_lookupflags(old_flags)?;
         // Following a symlink at the source would resolve it outside
         // cap-std's checks; refused, as wasmtime does.
         if old_flags.contains(lookupflags::symlink_follow) {
             return Err(errno::inval);
         }
-        from.dir
-            .hard_link(
-                guest_path(ctx, old, old_len)?,
-                &to.dir,
-                guest_path(ctx, new, new_len)?,
-            )
-            .map_err(io)
+        let (old, old_slash) = guest_path_dir(ctx, old, old_len)?;
+        let (new, new_slash) = guest_path_dir(ctx, new, new_len)?;
+        if old_slash || new_slash {
+            slash_pair_check(&from.dir, old, &to.dir, new)?;
+        }
+        from.dir.hard_link(old, &to.dir, new).map_err(io)
     }
 
     /// `fd_readdir`: entries from `cookie` on, as many as fit, the last
@@ -606,7 +708,7 @@ impl Fs<'_> {
         };
         let out = ctx.bytes_mut(buf, buf_len)?;
         if cookie == 0 || d.listing.is_none() {
-            d.listing = Some(list(&d.dir)?);
+            d.listing = Some(list(&d.dir, d.parent_ino)?);
         }
         let listing = d.listing.as_deref().unwrap_or(&[]);
         let start = usize::try_from(cookie).unwrap_or(usize::MAX);
@@ -636,12 +738,12 @@ impl Fs<'_> {
 /// One pass over a directory: `.` and `..` first, then every entry with
 /// its inode and type from the directory entry itself (no stat per entry,
 /// unless the filesystem does not report types).
-fn list(dir: &Dir) -> Result<Vec<Listed>, errno> {
+fn list(dir: &Dir, parent_ino: Option<u64>) -> Result<Vec<Listed>, errno> {
     use std::os::unix::fs::DirEntryExt;
     let dot = rustix::fs::fstat(dir).map_err(sys)?.st_ino;
-    // `..` of a preopen is outside the sandbox: cap-std refuses to look,
-    // and the entry reports the directory's own inode.
-    let dotdot = dir.metadata("..").map(|m| m.ino()).unwrap_or(dot);
+    // The parent of a preopen is outside the sandbox: its `..` reports the
+    // directory's own inode.
+    let dotdot = parent_ino.unwrap_or(dot);
     let mut out = vec![
         Listed {
             name: b".".to_vec(),

@@ -245,3 +245,180 @@ pub fn run_mode(name: &str, mode: &str) -> String {
 pub fn lines(text: &str) -> Vec<&str> {
     text.lines().collect()
 }
+
+// ---------------------------------------------------------------------------
+// Host directory trees for the filesystem tests (tests/guest_fs*.rs).
+
+/// One node of a host directory tree, as [`make_tree`] builds it and
+/// [`snapshot`] finds it (symlinks are never followed).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Node {
+    File(Vec<u8>),
+    Dir,
+    Symlink(PathBuf),
+    /// Anything else (FIFO, socket, device).
+    Other,
+}
+
+/// A regular file with `contents`.
+pub fn file(contents: impl AsRef<[u8]>) -> Node {
+    Node::File(contents.as_ref().to_vec())
+}
+
+/// A symlink whose target is `target`, taken literally.
+pub fn symlink(target: impl AsRef<Path>) -> Node {
+    Node::Symlink(target.as_ref().to_path_buf())
+}
+
+/// A fresh, empty host directory for one filesystem test:
+/// `<CARGO_TARGET_TMPDIR>/guest-fs/<test>-<pid>`, emptied first if an
+/// earlier run left it. `test` must be unique per test so tests can run in
+/// parallel.
+pub fn fs_dir(test: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("guest-fs")
+        .join(format!("{test}-{}", std::process::id()));
+    if dir.exists() {
+        // Read-only leftovers of a failed run must not stop the cleanup.
+        make_writable(&dir);
+        std::fs::remove_dir_all(&dir).expect("remove old test dir");
+    }
+    std::fs::create_dir_all(&dir).expect("create test dir");
+    dir
+}
+
+fn make_writable(dir: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755));
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            if e.file_type().is_ok_and(|t| t.is_dir()) {
+                make_writable(&e.path());
+            }
+        }
+    }
+}
+
+/// A fresh test dir (see [`fs_dir`]) holding `entries`.
+pub fn fs_tree(test: &str, entries: &[(&str, Node)]) -> PathBuf {
+    let dir = fs_dir(test);
+    make_tree(&dir, entries);
+    dir
+}
+
+/// Creates `entries` (relative paths, `/`-separated) under `root`, in
+/// order; missing parent directories are created.
+pub fn make_tree(root: &Path, entries: &[(&str, Node)]) {
+    for (rel, node) in entries {
+        let path = root.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("create parent dir");
+        }
+        match node {
+            Node::File(bytes) => std::fs::write(&path, bytes).expect("write file"),
+            Node::Dir => std::fs::create_dir_all(&path).expect("create dir"),
+            Node::Symlink(target) => {
+                std::os::unix::fs::symlink(target, &path).expect("create symlink")
+            }
+            Node::Other => panic!("make_tree cannot create {rel}: Node::Other"),
+        }
+    }
+}
+
+/// One entry of a [`snapshot`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Snap {
+    pub node: Node,
+    /// `st_size` (for a directory, whatever the filesystem reports).
+    pub size: u64,
+    /// Permission bits.
+    pub mode: u32,
+    pub nlink: u64,
+    pub ino: u64,
+    pub mtime: SystemTime,
+}
+
+/// Every entry under `root` (not `root` itself), recursively, without
+/// following symlinks, by `/`-joined path relative to `root`.
+pub fn snapshot(root: &Path) -> std::collections::BTreeMap<String, Snap> {
+    fn walk(root: &Path, dir: &Path, out: &mut std::collections::BTreeMap<String, Snap>) {
+        use std::os::unix::fs::MetadataExt;
+        let entries =
+            std::fs::read_dir(dir).unwrap_or_else(|e| panic!("read_dir {}: {e}", dir.display()));
+        for entry in entries {
+            let path = entry.expect("read_dir entry").path();
+            let meta = std::fs::symlink_metadata(&path).expect("lstat");
+            let rel = path
+                .strip_prefix(root)
+                .expect("under root")
+                .to_string_lossy()
+                .into_owned();
+            let ft = meta.file_type();
+            let node = if ft.is_symlink() {
+                Node::Symlink(std::fs::read_link(&path).expect("readlink"))
+            } else if ft.is_dir() {
+                Node::Dir
+            } else if ft.is_file() {
+                Node::File(std::fs::read(&path).expect("read file"))
+            } else {
+                Node::Other
+            };
+            out.insert(
+                rel,
+                Snap {
+                    node: node.clone(),
+                    size: meta.len(),
+                    mode: meta.mode() & 0o7777,
+                    nlink: meta.nlink(),
+                    ino: meta.ino(),
+                    mtime: meta.modified().expect("mtime"),
+                },
+            );
+            if node == Node::Dir {
+                walk(root, &path, out);
+            }
+        }
+    }
+    let mut out = std::collections::BTreeMap::new();
+    walk(root, root, &mut out);
+    out
+}
+
+/// [`snapshot`] as one line per entry, sorted by path, for exact
+/// comparisons: `a.txt file "hello"` (bytes escaped; files over 64 bytes
+/// as `big file <n> bytes`), `d dir`, `l -> target`, `x other`.
+pub fn tree(root: &Path) -> Vec<String> {
+    snapshot(root)
+        .into_iter()
+        .map(|(path, snap)| match &snap.node {
+            Node::File(bytes) if bytes.len() <= 64 => {
+                format!("{path} file \"{}\"", bytes.escape_ascii())
+            }
+            Node::File(bytes) => format!("{path} file {} bytes", bytes.len()),
+            Node::Dir => format!("{path} dir"),
+            Node::Symlink(target) => format!("{path} -> {}", target.display()),
+            Node::Other => format!("{path} other"),
+        })
+        .collect()
+}
+
+/// Asserts `got` equals `want` line by line, naming the first line that
+/// differs (with the whole of `got` for context).
+#[track_caller]
+pub fn assert_text(got: &str, want: &str) {
+    if got == want {
+        return;
+    }
+    let (g, w): (Vec<&str>, Vec<&str>) = (got.lines().collect(), want.lines().collect());
+    let at = g
+        .iter()
+        .zip(&w)
+        .position(|(a, b)| a != b)
+        .unwrap_or(g.len().min(w.len()));
+    panic!(
+        "output differs at line {}:\n   got: {:?}\n  want: {:?}\n--- whole output:\n{got}",
+        at + 1,
+        g.get(at).copied().unwrap_or("<end>"),
+        w.get(at).copied().unwrap_or("<end>"),
+    );
+}
