@@ -123,11 +123,18 @@ pub(crate) struct DirFd {
     /// The listing `fd_readdir` serves cookies from: read once when a guest
     /// starts at cookie 0, then sliced, so a listing costs one pass over
     /// the directory however small the guest's buffer.
-    listing: Option<Vec<Listed>>,
+    listing: Option<Listing>,
+}
+
+/// A directory's entries: all names in one buffer (no allocation per
+/// entry), each entry's slice of it, inode and type.
+struct Listing {
+    names: Vec<u8>,
+    entries: Vec<Listed>,
 }
 
 struct Listed {
-    name: Vec<u8>,
+    name: std::ops::Range<usize>,
     ino: u64,
     filetype: filetype,
 }
@@ -212,6 +219,21 @@ fn guest_path_dir<'a>(
         dir = true;
     }
     Ok((Path::new(OsStr::from_bytes(b)), dir))
+}
+
+/// `stat` following symlinks. For a plain name in the directory, which is
+/// what `stat("name")` usually asks, one `fstatat` without following is
+/// enough unless it finds a symlink; cap-std's general path (open with
+/// O_PATH beneath the directory, fstat, close) costs three syscalls.
+fn stat_follow(dir: &Dir, path: &Path) -> io::Result<Metadata> {
+    let mut parts = path.components();
+    if let (Some(std::path::Component::Normal(_)), None) = (parts.next(), parts.next()) {
+        let meta = dir.symlink_metadata(path)?;
+        if !meta.file_type().is_symlink() {
+            return Ok(meta);
+        }
+    }
+    dir.metadata(path)
 }
 
 /// `notdir` unless `path` (not followed) is a directory: for calls whose
@@ -556,7 +578,7 @@ impl Fs<'_> {
         known_lookupflags(flags)?;
         let (path, slash) = guest_path_dir(ctx, path, len)?;
         let meta = if flags.contains(lookupflags::symlink_follow) || slash {
-            d.dir.metadata(path)
+            stat_follow(&d.dir, path)
         } else {
             d.dir.symlink_metadata(path)
         }
@@ -710,19 +732,22 @@ impl Fs<'_> {
         if cookie == 0 || d.listing.is_none() {
             d.listing = Some(list(&d.dir, d.parent_ino)?);
         }
-        let listing = d.listing.as_deref().unwrap_or(&[]);
+        let Some(listing) = d.listing.as_ref() else {
+            return Ok(0);
+        };
         let start = usize::try_from(cookie).unwrap_or(usize::MAX);
         let mut used = 0usize;
-        for (i, e) in listing.iter().enumerate().skip(start) {
+        for (i, e) in listing.entries.iter().enumerate().skip(start) {
+            let name = &listing.names[e.name.clone()];
             let mut head = [0u8; 24];
             dirent {
                 d_next: i as u64 + 1,
                 d_ino: e.ino,
-                d_namlen: e.name.len() as u32,
+                d_namlen: name.len() as u32,
                 d_type: e.filetype,
             }
             .write_to(&mut head);
-            for part in [&head[..], &e.name[..]] {
+            for part in [&head[..], name] {
                 let n = part.len().min(out.len() - used);
                 out[used..used + n].copy_from_slice(&part[..n]);
                 used += n;
@@ -738,20 +763,21 @@ impl Fs<'_> {
 /// One pass over a directory: `.` and `..` first, then every entry with
 /// its inode and type from the directory entry itself (no stat per entry,
 /// unless the filesystem does not report types).
-fn list(dir: &Dir, parent_ino: Option<u64>) -> Result<Vec<Listed>, errno> {
+fn list(dir: &Dir, parent_ino: Option<u64>) -> Result<Listing, errno> {
     use std::os::unix::fs::DirEntryExt;
     let dot = rustix::fs::fstat(dir).map_err(sys)?.st_ino;
     // The parent of a preopen is outside the sandbox: its `..` reports the
     // directory's own inode.
     let dotdot = parent_ino.unwrap_or(dot);
-    let mut out = vec![
+    let mut names = b"...".to_vec();
+    let mut entries = vec![
         Listed {
-            name: b".".to_vec(),
+            name: 0..1,
             ino: dot,
             filetype: filetype::directory,
         },
         Listed {
-            name: b"..".to_vec(),
+            name: 1..3,
             ino: dotdot,
             filetype: filetype::directory,
         },
@@ -759,13 +785,15 @@ fn list(dir: &Dir, parent_ino: Option<u64>) -> Result<Vec<Listed>, errno> {
     for e in dir.entries().map_err(io)? {
         let e = e.map_err(io)?;
         let filetype = e.file_type().map(filetype_of).unwrap_or(filetype::unknown);
-        out.push(Listed {
-            name: e.file_name().as_bytes().to_vec(),
+        let start = names.len();
+        names.extend_from_slice(e.file_name().as_bytes());
+        entries.push(Listed {
+            name: start..names.len(),
             ino: e.ino(),
             filetype,
         });
     }
-    Ok(out)
+    Ok(Listing { names, entries })
 }
 
 /// File-data calls on one open file.
