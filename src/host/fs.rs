@@ -514,11 +514,8 @@ impl Fs<'_> {
             object,
             rights_base: base.intersection(allowed).intersection(applicable),
             rights_inheriting: inheriting.intersection(allowed),
-            flags: flags.intersection(
-                fdflags::append
-                    .union(fdflags::nonblock)
-                    .union(fdflags::dsync.union(fdflags::rsync).union(fdflags::sync)),
-            ),
+            // Checked above to hold defined bits only.
+            flags,
         };
         self.fds.insert(entry)
     }
