@@ -11,9 +11,7 @@
 //! * that the guest printed nothing from outside (file contents, names in
 //!   listings).
 //!
-//! Every test builds its own tree (see `sandbox_fixture/mod.rs`). Tests marked
-//! `#[ignore = "BUG ..."]` document host behaviour that deviates from
-//! POSIX/the contract; none of them is an escape.
+//! Every test builds its own tree (see `sandbox_fixture/mod.rs`).
 
 mod common;
 #[path = "sandbox_fixture/mod.rs"]
