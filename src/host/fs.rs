@@ -14,7 +14,7 @@
 //! and set-times through it fails with `notcapable`.
 
 use std::ffi::OsStr;
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::num::NonZeroU64;
 use std::os::fd::{AsFd, BorrowedFd};
 use std::os::unix::ffi::OsStrExt;
@@ -805,11 +805,7 @@ impl FileFd {
     }
 
     pub(crate) fn write(&mut self, bufs: &[&[u8]]) -> Result<usize, errno> {
-        match bufs {
-            [] => Ok(0),
-            [one] => self.file.write(one).map_err(io),
-            _ => super::stdio::write_fd(self.file.as_fd(), bufs).map_err(io),
-        }
+        super::stdio::write_fd(self.file.as_fd(), bufs).map_err(io)
     }
 
     pub(crate) fn pread(&self, buf: &mut [u8], offset: filesize) -> Result<usize, errno> {

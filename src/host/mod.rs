@@ -2,8 +2,9 @@
 //! [`WasiHostBuilder`].
 //!
 //! One file per concern: [`builder`] (configuration), `fd_table` (fds and
-//! rights), [`stdio`] (streams), `clocks`, [`random`], `poll`, and the
-//! errno mapping in [`errno`]. This file maps each WASI function onto them.
+//! rights), [`stdio`] (streams), `fs` (preopens, files, directories),
+//! `clocks`, [`random`], `poll`, and the one errno mapping in
+//! [`errno_map`]. This file maps each WASI function onto them.
 //!
 //! Behaviour where the spec leaves a choice (see also `RATIONALE.md`):
 //! * errors are checked in this order: a closed or unknown fd gives `badf`;
