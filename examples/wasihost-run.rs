@@ -96,6 +96,10 @@ fn main() -> ExitCode {
             eprintln!("wasihost-run: guest trapped: {msg}");
             ExitCode::from(134)
         }
+        Ok(Outcome::Interrupted) => {
+            eprintln!("wasihost-run: guest interrupted");
+            ExitCode::from(134)
+        }
         Err(e) => usage(&e.to_string()),
     }
 }

@@ -37,11 +37,14 @@
 
 #![warn(missing_docs)]
 
+pub mod cache;
 pub mod error;
+pub mod ffi;
 pub mod host;
 pub mod run;
 pub mod wasi_snapshot_preview1;
 
+pub use cache::{CacheStatus, ModuleCache};
 pub use error::{Error, ErrorKind};
 pub use host::{Capture, Input, Output, RandomSource, WasiHost, WasiHostBuilder};
-pub use run::{Engine, Instance, Module, Outcome};
+pub use run::{Engine, Instance, InterruptHandle, Module, Outcome};

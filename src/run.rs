@@ -3,9 +3,10 @@
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use wasmtime::{InstancePre, Linker, Store};
+use wasmtime::{InstancePre, Linker, Store, UpdateDeadline, Val};
 
 use crate::error::{Error, ErrorKind};
 use crate::wasi_snapshot_preview1::link::{self, HostPanic, ProcExit, WasiState};
@@ -19,13 +20,42 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// An engine with the default settings.
+    /// An engine with the default settings: Cranelift, the wasm features
+    /// that toolchains emit today enabled (see [`Engine::default_config`]),
+    /// and interruption through [`Instance::interrupt_handle`].
     pub fn new() -> Result<Engine, Error> {
-        let config = wasmtime::Config::new();
-        Engine::with_config(&config)
+        Engine::with_config(&Engine::default_config())
     }
 
-    /// An engine with wasmtime settings of your own.
+    /// The settings [`Engine::new`] uses, to adjust and pass to
+    /// [`Engine::with_config`].
+    ///
+    /// Enabled wasm features: exception handling (C++ and other languages
+    /// compiled with `-fwasm-exceptions`), tail calls, SIMD and relaxed
+    /// SIMD, bulk memory, multi-value, reference types, multiple memories,
+    /// extended constant expressions, and function references. Epoch
+    /// interruption is on, so that [`InterruptHandle::interrupt`] can stop
+    /// a running guest.
+    pub fn default_config() -> wasmtime::Config {
+        let mut config = wasmtime::Config::new();
+        config
+            .wasm_exceptions(true)
+            .wasm_tail_call(true)
+            .wasm_simd(true)
+            .wasm_relaxed_simd(true)
+            .wasm_bulk_memory(true)
+            .wasm_multi_value(true)
+            .wasm_reference_types(true)
+            .wasm_multi_memory(true)
+            .wasm_extended_const(true)
+            .wasm_function_references(true)
+            .epoch_interruption(true);
+        config
+    }
+
+    /// An engine with wasmtime settings of your own. Without
+    /// [`wasmtime::Config::epoch_interruption`], interrupt handles have no
+    /// effect on running wasm code.
     pub fn with_config(config: &wasmtime::Config) -> Result<Engine, Error> {
         wasmtime::Engine::new(config)
             .map(|inner| Engine { inner })
@@ -76,12 +106,22 @@ impl Module {
 
     fn compile(engine: &Engine, bytes: &[u8], what: &str) -> Result<Module, Error> {
         wasmtime::Module::new(&engine.inner, bytes)
-            .map(|inner| Module {
-                inner,
-                engine: engine.clone(),
-                linked: Arc::default(),
-            })
+            .map(|inner| Module::from_wasmtime(engine, inner))
             .map_err(|e| Error::new(ErrorKind::Module, format!("invalid {what}: {e:#}")))
+    }
+
+    /// Wraps a module compiled (or deserialized) for `engine`.
+    pub(crate) fn from_wasmtime(engine: &Engine, inner: wasmtime::Module) -> Module {
+        Module {
+            inner,
+            engine: engine.clone(),
+            linked: Arc::default(),
+        }
+    }
+
+    /// The engine the module was compiled for.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
     }
 
     /// The wasmtime module underneath.
@@ -95,14 +135,48 @@ impl Module {
     /// here; [`Module::run`] reports it as an [`Outcome`] instead.
     pub fn instantiate<T: NativeWasiImports>(&self, imports: T) -> Result<Instance<T>, Error> {
         let pre = self.linked_for::<T>()?;
-        let mut store = Store::new(&self.engine.inner, WasiState::new(imports));
+        let (mut store, interrupted) = self.new_store(imports);
         match pre.instantiate(&mut store) {
-            Ok(instance) => Ok(Instance { store, instance }),
-            Err(e) => Err(Error::new(
-                ErrorKind::Link,
-                format!("cannot instantiate module: {e:#}"),
-            )),
+            Ok(instance) => Ok(Instance {
+                store,
+                instance,
+                interrupted,
+            }),
+            Err(e) => Err(match outcome_of(e) {
+                Outcome::Exit(code) => Error::new(
+                    ErrorKind::Link,
+                    format!("the module's start function exited with code {code}"),
+                ),
+                Outcome::Trap(msg) => {
+                    Error::new(ErrorKind::Link, format!("cannot instantiate module: {msg}"))
+                }
+                Outcome::Interrupted => Error::new(
+                    ErrorKind::Link,
+                    "cannot instantiate module: interrupted".to_string(),
+                ),
+            }),
         }
+    }
+
+    /// A store for one instance, with the interrupt check installed: when
+    /// the engine's epoch moves on (an interrupt of any instance of the
+    /// engine), the guest stops only if its own flag is set.
+    fn new_store<T: NativeWasiImports>(
+        &self,
+        imports: T,
+    ) -> (Store<WasiState<T>>, Arc<AtomicBool>) {
+        let interrupted = Arc::new(AtomicBool::new(false));
+        let mut store = Store::new(&self.engine.inner, WasiState::new(imports));
+        store.set_epoch_deadline(1);
+        let flag = interrupted.clone();
+        store.epoch_deadline_callback(move |_| {
+            if flag.load(Ordering::SeqCst) {
+                Err(wasmtime::Error::new(Interrupted))
+            } else {
+                Ok(UpdateDeadline::Continue(1))
+            }
+        });
+        (store, interrupted)
     }
 
     /// The module linked against the WASI glue for `T`, from the cache.
@@ -137,9 +211,14 @@ impl Module {
                 "module has no `_start` export: it is not a WASI command".to_string(),
             ));
         }
-        let mut store = Store::new(&self.engine.inner, WasiState::new(imports));
+        let (mut store, interrupted) = self.new_store(imports);
         match pre.instantiate(&mut store) {
-            Ok(instance) => Instance { store, instance }.run(),
+            Ok(instance) => Instance {
+                store,
+                instance,
+                interrupted,
+            }
+            .run(),
             Err(e) => Ok(outcome_of(e)),
         }
     }
@@ -149,7 +228,53 @@ impl Module {
 pub struct Instance<T: NativeWasiImports> {
     store: Store<WasiState<T>>,
     instance: wasmtime::Instance,
+    interrupted: Arc<AtomicBool>,
 }
+
+/// Stops a running guest from another thread; see
+/// [`Instance::interrupt_handle`].
+#[derive(Clone)]
+pub struct InterruptHandle {
+    flag: Arc<AtomicBool>,
+    engine: wasmtime::Engine,
+}
+
+impl InterruptHandle {
+    /// Stops the instance: the call running in it (or, if none is running,
+    /// the next one) ends with [`Outcome::Interrupted`] at its next loop
+    /// iteration or function entry, and so does every later call. A guest
+    /// blocked inside a host call (a read from a pipe, a sleep) stops when
+    /// that call returns.
+    pub fn interrupt(&self) {
+        self.flag.store(true, Ordering::SeqCst);
+        self.engine.increment_epoch();
+    }
+
+    /// Whether [`interrupt`](Self::interrupt) was called.
+    pub fn is_interrupted(&self) -> bool {
+        self.flag.load(Ordering::SeqCst)
+    }
+}
+
+impl std::fmt::Debug for InterruptHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InterruptHandle")
+            .field("interrupted", &self.is_interrupted())
+            .finish()
+    }
+}
+
+/// The error an interrupted guest stops with.
+#[derive(Debug)]
+struct Interrupted;
+
+impl std::fmt::Display for Interrupted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("interrupted")
+    }
+}
+
+impl std::error::Error for Interrupted {}
 
 impl<T: NativeWasiImports> Instance<T> {
     /// Runs the exported `_start` function.
@@ -163,9 +288,74 @@ impl<T: NativeWasiImports> Instance<T> {
                     format!("module has no usable `_start` export: {e:#}"),
                 )
             })?;
+        if self.interrupted.load(Ordering::SeqCst) {
+            return Ok(Outcome::Interrupted);
+        }
         match start.call(&mut self.store, ()) {
             Ok(()) => Ok(Outcome::Exit(0)),
             Err(e) => Ok(outcome_of(e)),
+        }
+    }
+
+    /// Calls the exported function `name` with `args`, writing its return
+    /// values to `results` (whose length must be the function's result
+    /// count).
+    ///
+    /// Returns `Ok(None)` when the function returned, or `Ok(Some(outcome))`
+    /// when the guest ended during the call (it called `proc_exit`,
+    /// trapped, or was interrupted). Errors are for a missing export or
+    /// arguments that do not match its signature; the message says which.
+    pub fn call(
+        &mut self,
+        name: &str,
+        args: &[Val],
+        results: &mut [Val],
+    ) -> Result<Option<Outcome>, Error> {
+        let func = self
+            .instance
+            .get_func(&mut self.store, name)
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::Link,
+                    format!("the module exports no function named {name:?}"),
+                )
+            })?;
+        let ty = func.ty(&self.store);
+        let params: Vec<String> = ty.params().map(|t| t.to_string()).collect();
+        let rets: Vec<String> = ty.results().map(|t| t.to_string()).collect();
+        let given: Vec<String> = args
+            .iter()
+            .map(|v| match v.ty(&self.store) {
+                Ok(t) => t.to_string(),
+                Err(_) => "?".to_string(),
+            })
+            .collect();
+        if params != given || rets.len() != results.len() {
+            return Err(Error::new(
+                ErrorKind::Link,
+                format!(
+                    "function {name:?} has type ({}) -> ({}), but was called with ({}) and room for {} results",
+                    params.join(", "),
+                    rets.join(", "),
+                    given.join(", "),
+                    results.len()
+                ),
+            ));
+        }
+        if self.interrupted.load(Ordering::SeqCst) {
+            return Ok(Some(Outcome::Interrupted));
+        }
+        match func.call(&mut self.store, args, results) {
+            Ok(()) => Ok(None),
+            Err(e) => Ok(Some(outcome_of(e))),
+        }
+    }
+
+    /// A handle that stops this instance from any thread.
+    pub fn interrupt_handle(&self) -> InterruptHandle {
+        InterruptHandle {
+            flag: self.interrupted.clone(),
+            engine: self.store.engine().clone(),
         }
     }
 
@@ -193,6 +383,8 @@ pub enum Outcome {
     Exit(u32),
     /// The guest trapped; the message says why and where.
     Trap(String),
+    /// The guest was stopped through an [`InterruptHandle`].
+    Interrupted,
 }
 
 impl Outcome {
@@ -200,7 +392,7 @@ impl Outcome {
     pub fn exit_code(&self) -> Option<u32> {
         match self {
             Outcome::Exit(c) => Some(*c),
-            Outcome::Trap(_) => None,
+            Outcome::Trap(_) | Outcome::Interrupted => None,
         }
     }
 }
@@ -211,6 +403,9 @@ impl Outcome {
 fn outcome_of(e: wasmtime::Error) -> Outcome {
     if let Some(exit) = e.downcast_ref::<ProcExit>() {
         return Outcome::Exit(exit.0);
+    }
+    if e.downcast_ref::<Interrupted>().is_some() {
+        return Outcome::Interrupted;
     }
     if let Some(p) = e.downcast_ref::<HostPanic>() {
         return Outcome::Trap(p.to_string());

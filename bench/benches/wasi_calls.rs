@@ -757,6 +757,7 @@ fn run_ours(env: &Env, module: &Module, case: &Case, count: u64) -> Run {
     match outcome {
         Outcome::Exit(code) => check_exit("ours", case, count, code),
         Outcome::Trap(msg) => panic!("ours: guest trapped: {msg}"),
+        Outcome::Interrupted => panic!("ours: guest interrupted"),
     }
     after_run(env, "ours", case, count);
     Run { time, allocs }

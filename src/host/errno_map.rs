@@ -19,7 +19,9 @@ pub fn from_rustix(e: rustix::io::Errno) -> errno {
     from_os_code(e.raw_os_error())
 }
 
-fn from_kind(kind: io::ErrorKind) -> errno {
+/// The WASI errno for a host I/O error kind (when there is no OS error
+/// number to go by).
+pub fn from_kind(kind: io::ErrorKind) -> errno {
     use io::ErrorKind as K;
     match kind {
         K::NotFound => errno::noent,

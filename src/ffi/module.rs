@@ -1,0 +1,271 @@
+//! `wasihost_module_t`: a compiled module.
+//!
+//! Thread rules: a module is immutable; it may be used from any number of
+//! threads at once (for instance to instantiate it on each). Instances keep
+//! it alive, so it may be deleted before them.
+
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
+use std::path::PathBuf;
+
+use super::{
+    FfiError, arg_bytes, arg_mut, arg_ref, arg_str, guard, guard_or, wasihost_engine_t,
+    wasihost_error_t, write_out,
+};
+use crate::cache::{CacheStatus, ModuleCache};
+use crate::run::Module;
+
+/// A compiled module, ready to instantiate any number of times.
+#[allow(non_camel_case_types)]
+pub struct wasihost_module_t {
+    pub(crate) module: Module,
+}
+
+/// Bytes owned by the library (a serialized module), freed with
+/// `wasihost_bytes_delete`.
+#[allow(non_camel_case_types)]
+#[repr(C)]
+pub struct wasihost_bytes_t {
+    /// The bytes; NULL when `len` is 0.
+    pub data: *mut u8,
+    /// How many bytes.
+    pub len: usize,
+}
+
+/// What `wasihost_module_new_cached` found in the cache (one of the
+/// `WASIHOST_CACHE_*` values).
+#[allow(non_camel_case_types)]
+pub type wasihost_cache_status_t = u32;
+
+/// A valid cache entry was loaded; nothing was compiled.
+pub const WASIHOST_CACHE_HIT: wasihost_cache_status_t = 1;
+/// There was no entry: the module was compiled and stored.
+pub const WASIHOST_CACHE_MISS: wasihost_cache_status_t = 2;
+/// The entry was corrupt or stale: it was ignored, and the module was
+/// compiled and stored again.
+pub const WASIHOST_CACHE_REBUILT: wasihost_cache_status_t = 3;
+/// The module was compiled, but could not be stored (e.g. the directory is
+/// not writable); the module is fine.
+pub const WASIHOST_CACHE_NOT_STORED: wasihost_cache_status_t = 4;
+
+fn new_module(module: Module) -> *mut wasihost_module_t {
+    Box::into_raw(Box::new(wasihost_module_t { module }))
+}
+
+/// Compiles a module from its binary form or from WAT text (`bytes`,
+/// `len`). On success writes a new module to `*module_out`, freed with
+/// `wasihost_module_delete`. Invalid wasm gives an error of kind
+/// `WASIHOST_ERROR_KIND_MODULE` with wasmtime's message (which says what
+/// is wrong and at which offset).
+#[unsafe(no_mangle)]
+pub extern "C" fn wasihost_module_new(
+    engine: *const wasihost_engine_t,
+    bytes: *const u8,
+    len: usize,
+    module_out: *mut *mut wasihost_module_t,
+) -> *mut wasihost_error_t {
+    guard(|| {
+        // SAFETY: NULL or live pointers, by the contract.
+        let engine = unsafe { arg_ref(engine, "engine") }?;
+        let bytes = unsafe { arg_bytes(bytes, len, "bytes") }?;
+        let out = unsafe { arg_mut(module_out, "module_out") }?;
+        let module = Module::new(&engine.engine, bytes)?;
+        write_out(out, new_module(module));
+        Ok(())
+    })
+}
+
+/// Compiles WAT text (`wat`, `len`, UTF-8). As `wasihost_module_new`, with
+/// errors that name the line and column of a syntax error.
+#[unsafe(no_mangle)]
+pub extern "C" fn wasihost_module_from_wat(
+    engine: *const wasihost_engine_t,
+    wat: *const u8,
+    len: usize,
+    module_out: *mut *mut wasihost_module_t,
+) -> *mut wasihost_error_t {
+    guard(|| {
+        // SAFETY: NULL or live pointers, by the contract.
+        let engine = unsafe { arg_ref(engine, "engine") }?;
+        let wat = unsafe { arg_str(wat, len, "wat") }?;
+        let out = unsafe { arg_mut(module_out, "module_out") }?;
+        let module = Module::from_wat(&engine.engine, wat)?;
+        write_out(out, new_module(module));
+        Ok(())
+    })
+}
+
+/// Compiles the module (binary or WAT) in the host file at `path`
+/// (`path_len` bytes, no NUL terminator needed). A missing file gives an
+/// error of kind `WASIHOST_ERROR_KIND_IO` with errno 44 (`noent`).
+#[unsafe(no_mangle)]
+pub extern "C" fn wasihost_module_from_file(
+    engine: *const wasihost_engine_t,
+    path: *const u8,
+    path_len: usize,
+    module_out: *mut *mut wasihost_module_t,
+) -> *mut wasihost_error_t {
+    guard(|| {
+        // SAFETY: NULL or live pointers, by the contract.
+        let engine = unsafe { arg_ref(engine, "engine") }?;
+        let path = unsafe { arg_bytes(path, path_len, "path") }?;
+        let out = unsafe { arg_mut(module_out, "module_out") }?;
+        let module = Module::from_file(&engine.engine, OsStr::from_bytes(path))?;
+        write_out(out, new_module(module));
+        Ok(())
+    })
+}
+
+/// Loads a module through the compiled-module cache in `cache_dir`
+/// (`cache_dir_len` bytes; NULL selects the default directory:
+/// `$WASIHOST_CACHE_DIR`, else `$XDG_CACHE_HOME/wasihost`, else
+/// `$HOME/.cache/wasihost`).
+///
+/// Entries are keyed by the SHA-256 of `bytes` and of the engine's
+/// settings. A valid entry is loaded without compiling; a missing, corrupt
+/// or stale one is (re)compiled and stored. Cache trouble never fails the
+/// call: it is reported in `*status_out` (may be NULL), one of the
+/// `WASIHOST_CACHE_*` values. The cache directory must be writable only by
+/// trusted users: its entries are machine code.
+#[unsafe(no_mangle)]
+pub extern "C" fn wasihost_module_new_cached(
+    engine: *const wasihost_engine_t,
+    bytes: *const u8,
+    len: usize,
+    cache_dir: *const u8,
+    cache_dir_len: usize,
+    status_out: *mut wasihost_cache_status_t,
+    module_out: *mut *mut wasihost_module_t,
+) -> *mut wasihost_error_t {
+    guard(|| {
+        // SAFETY: NULL or live pointers, by the contract.
+        let engine = unsafe { arg_ref(engine, "engine") }?;
+        let bytes = unsafe { arg_bytes(bytes, len, "bytes") }?;
+        let out = unsafe { arg_mut(module_out, "module_out") }?;
+        let dir = if cache_dir.is_null() {
+            ModuleCache::default_dir().ok_or_else(|| {
+                FfiError::invalid(
+                    "no default cache directory: none of WASIHOST_CACHE_DIR, XDG_CACHE_HOME \
+                     and HOME is set",
+                )
+            })?
+        } else {
+            // SAFETY: non-NULL and live, by the contract.
+            let d = unsafe { arg_bytes(cache_dir, cache_dir_len, "cache_dir") }?;
+            PathBuf::from(OsStr::from_bytes(d))
+        };
+        let (module, status) = ModuleCache::new(dir).load(&engine.engine, bytes)?;
+        // SAFETY: NULL or writable, by the contract.
+        if let Some(s) = unsafe { status_out.as_mut() } {
+            *s = match status {
+                CacheStatus::Hit => WASIHOST_CACHE_HIT,
+                CacheStatus::Miss => WASIHOST_CACHE_MISS,
+                CacheStatus::Rebuilt => WASIHOST_CACHE_REBUILT,
+                CacheStatus::NotStored => WASIHOST_CACHE_NOT_STORED,
+            };
+        }
+        write_out(out, new_module(module));
+        Ok(())
+    })
+}
+
+/// The compiled form of `module`, for `wasihost_module_deserialize` with an
+/// engine of the same settings and library version. On success writes the
+/// bytes to `*bytes_out`; free them with `wasihost_bytes_delete`.
+#[unsafe(no_mangle)]
+pub extern "C" fn wasihost_module_serialize(
+    module: *const wasihost_module_t,
+    bytes_out: *mut wasihost_bytes_t,
+) -> *mut wasihost_error_t {
+    guard(|| {
+        // SAFETY: NULL or live pointers, by the contract.
+        let module = unsafe { arg_ref(module, "module") }?;
+        let out = unsafe { arg_mut(bytes_out, "bytes_out") }?;
+        let bytes = module.module.serialize()?.into_boxed_slice();
+        let len = bytes.len();
+        let data = if len == 0 {
+            std::ptr::null_mut()
+        } else {
+            Box::into_raw(bytes).cast::<u8>()
+        };
+        write_out(out, wasihost_bytes_t { data, len });
+        Ok(())
+    })
+}
+
+/// A module from the output of `wasihost_module_serialize`. The bytes are
+/// checked (header, engine settings, library version, checksum) before
+/// any of them is used: anything else, or a changed byte, gives an error
+/// of kind `WASIHOST_ERROR_KIND_MODULE`, never code that runs. Still, load
+/// only bytes that only trusted users could have written.
+#[unsafe(no_mangle)]
+pub extern "C" fn wasihost_module_deserialize(
+    engine: *const wasihost_engine_t,
+    bytes: *const u8,
+    len: usize,
+    module_out: *mut *mut wasihost_module_t,
+) -> *mut wasihost_error_t {
+    guard(|| {
+        // SAFETY: NULL or live pointers, by the contract.
+        let engine = unsafe { arg_ref(engine, "engine") }?;
+        let bytes = unsafe { arg_bytes(bytes, len, "bytes") }?;
+        let out = unsafe { arg_mut(module_out, "module_out") }?;
+        let module = Module::deserialize(&engine.engine, bytes)?;
+        write_out(out, new_module(module));
+        Ok(())
+    })
+}
+
+/// Whether the module exports a function named `name` (`name_len` bytes).
+/// False when an argument is NULL.
+#[unsafe(no_mangle)]
+pub extern "C" fn wasihost_module_has_export(
+    module: *const wasihost_module_t,
+    name: *const u8,
+    name_len: usize,
+) -> bool {
+    guard_or(false, || {
+        // SAFETY: NULL or live pointers, by the contract.
+        let (Ok(module), Ok(name)) = (unsafe { arg_ref(module, "module") }, unsafe {
+            arg_str(name, name_len, "name")
+        }) else {
+            return false;
+        };
+        matches!(
+            module.module.wasmtime().get_export(name),
+            Some(wasmtime::ExternType::Func(_))
+        )
+    })
+}
+
+/// Frees bytes from `wasihost_module_serialize` and sets the struct to
+/// `{NULL, 0}`. NULL, or a struct already `{NULL, 0}`, is a no-op.
+#[unsafe(no_mangle)]
+pub extern "C" fn wasihost_bytes_delete(bytes: *mut wasihost_bytes_t) {
+    guard_or((), || {
+        // SAFETY: NULL or a live struct, by the contract.
+        let Some(b) = (unsafe { bytes.as_mut() }) else {
+            return;
+        };
+        if !b.data.is_null() {
+            // SAFETY: data and len came from `Box<[u8]>::into_raw` in
+            // `wasihost_module_serialize`, unchanged, and are freed once
+            // (the struct is cleared below).
+            drop(unsafe { Box::from_raw(std::ptr::slice_from_raw_parts_mut(b.data, b.len)) });
+        }
+        b.data = std::ptr::null_mut();
+        b.len = 0;
+    })
+}
+
+/// Frees a module. Instances made from it stay valid. NULL is a no-op.
+#[unsafe(no_mangle)]
+pub extern "C" fn wasihost_module_delete(module: *mut wasihost_module_t) {
+    guard_or((), || {
+        if !module.is_null() {
+            // SAFETY: a non-NULL module came from this file (a Box) and is
+            // deleted once, by the contract.
+            drop(unsafe { Box::from_raw(module) });
+        }
+    })
+}
