@@ -10,7 +10,33 @@ BUILD := build
 GUEST_SRCS := $(wildcard examples/guests/*.c)
 GUEST_WASM := $(patsubst examples/guests/%.c,$(BUILD)/guests/%.wasm,$(GUEST_SRCS))
 
-.PHONY: all deps guests run test test-rust lint bench bench-smoke clean
+.PHONY: all deps guests run test test-rust lint bench bench-smoke clean lib lib-debug header
+
+# The C library staged for C programs: build/lib/<profile>/ holds
+# libwasihost_core.so, its SONAME link libwasihost_core.so.0 and
+# libwasihost_core.a; the header is include/wasihost.h.
+LIB_RELEASE := $(BUILD)/lib/release
+LIB_DEBUG := $(BUILD)/lib/debug
+
+define stage_lib
+	@mkdir -p $(2)
+	@ln -sf ../../../target/$(1)/libwasihost_core.so $(2)/libwasihost_core.so
+	@ln -sf ../../../target/$(1)/libwasihost_core.a $(2)/libwasihost_core.a
+	@ln -sf libwasihost_core.so $(2)/libwasihost_core.so.0
+endef
+
+lib:
+	$(CARGO) build --release --lib
+	$(call stage_lib,release,$(LIB_RELEASE))
+
+lib-debug:
+	$(CARGO) build --lib
+	$(call stage_lib,debug,$(LIB_DEBUG))
+
+# Refreshes the committed header from src/ffi (a test fails when it drifts).
+header:
+	$(CARGO) build --lib
+	cp "$$(ls -t target/debug/build/wasihost_core-*/out/wasihost.h | head -1)" include/wasihost.h
 
 all: guests
 	$(CARGO) build --release

@@ -5,7 +5,13 @@
 
 use std::path::PathBuf;
 
+/// The shared library's SONAME: C programs record it and look for a file
+/// of that name at run time (`make install` and `make lib` create it as a
+/// link to the library).
+const SONAME: &str = "libwasihost_core.so.0";
+
 fn main() {
+    println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,{SONAME}");
     let crate_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("wasihost.h");
     println!("cargo:rerun-if-changed=src/ffi");
