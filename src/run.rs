@@ -68,6 +68,12 @@ impl Engine {
     }
 }
 
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine").finish_non_exhaustive()
+    }
+}
+
 /// A compiled module, ready to instantiate any number of times, from any
 /// thread. Clones share the compiled code.
 #[derive(Clone)]
@@ -221,6 +227,14 @@ impl Module {
             .run(),
             Err(e) => Ok(outcome_of(e)),
         }
+    }
+}
+
+impl std::fmt::Debug for Module {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Module")
+            .field("name", &self.inner.name())
+            .finish_non_exhaustive()
     }
 }
 
