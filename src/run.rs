@@ -113,7 +113,17 @@ impl Module {
     fn compile(engine: &Engine, bytes: &[u8], what: &str) -> Result<Module, Error> {
         wasmtime::Module::new(&engine.inner, bytes)
             .map(|inner| Module::from_wasmtime(engine, inner))
-            .map_err(|e| Error::new(ErrorKind::Module, format!("invalid {what}: {e:#}")))
+            .map_err(|e| {
+                let mut msg = format!("invalid {what}: {e:#}");
+                if msg.contains("legacy_exceptions") {
+                    msg.push_str(
+                        " (the module uses the legacy exception-handling instructions that \
+                         older LLVM versions emit, which wasmtime does not run: rebuild it with \
+                         a newer toolchain, or convert it with `wasm-opt --translate-to-exnref`)",
+                    );
+                }
+                Error::new(ErrorKind::Module, msg)
+            })
     }
 
     /// Wraps a module compiled (or deserialized) for `engine`.

@@ -309,3 +309,26 @@ fn a_cache_that_cannot_store_still_gives_the_module() {
     assert_eq!(e.kind(), ErrorKind::Module);
     std::fs::remove_file(&file).unwrap();
 }
+
+/// Older LLVM versions emit the legacy exception
+/// instructions (`try`/`catch`/`delegate`), which wasmtime does not run:
+/// the error says so and how to convert the module.
+#[test]
+fn legacy_exception_modules_are_refused_with_a_hint() {
+    let engine = Engine::new().unwrap();
+    let wat = r#"
+(module
+  (tag $e (param i32))
+  (func (export "_start")
+    try
+      i32.const 1
+      throw $e
+    catch $e
+      drop
+    end))
+"#;
+    let e = Module::from_wat(&engine, wat).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Module);
+    assert!(e.message().contains("legacy exception"), "{e}");
+    assert!(e.message().contains("--translate-to-exnref"), "{e}");
+}
