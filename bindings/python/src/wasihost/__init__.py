@@ -1,0 +1,108 @@
+"""wasihost: run WebAssembly (WASI preview1) programs in a sandbox, from Python.
+
+A guest sees only what it is granted: its arguments, the environment
+variables you give, the directories you preopen, and the stdio you wire::
+
+    import wasihost
+
+    result = wasihost.run("prog.wasm", ["--fast"], dirs={"/data": "./data"},
+                          stdin=b"input")
+    print(result.exit_code, result.stdout.decode())
+
+For more control (reusing a compiled module, calling exports, streaming
+output, interrupting from another thread) use :class:`Module`,
+:class:`Config` and :class:`Instance`. Every handle has an idempotent
+``close()``, works as a context manager and is freed by the garbage
+collector as a fallback. Errors are :class:`WasiHostError` subclasses,
+which are also ``FileNotFoundError``, ``PermissionError``, ... where a
+built-in fits.
+
+The package loads ``libwasihost_core.so`` on first use: from
+``$WASIHOST_LIBRARY``, else next to the package, else the repository's
+``build/lib/release`` or ``build/lib/debug``, else the system library path.
+"""
+
+from __future__ import annotations
+
+from ._core import (
+    CAPTURE,
+    DEFAULT_CAPTURE_LIMIT,
+    DEVNULL,
+    INHERIT,
+    CacheStatus,
+    Capture,
+    Captured,
+    Config,
+    Engine,
+    Instance,
+    InterruptHandle,
+    Module,
+    Stream,
+    default_engine,
+    version,
+)
+from ._ffi import LIBRARY_ENV, library_path
+from ._run import RunResult, run
+from ._values import Value, f32, f64, i32, i64
+from .errors import (
+    ConfigError,
+    EngineError,
+    GuestExit,
+    HostIOError,
+    InternalError,
+    Interrupted,
+    InvalidArgumentError,
+    LibraryNotFoundError,
+    LinkError,
+    ModuleError,
+    Trap,
+    WasiHostError,
+)
+
+__version__ = "0.1.0"
+
+STDIN = Stream.STDIN
+STDOUT = Stream.STDOUT
+STDERR = Stream.STDERR
+
+__all__ = [
+    "run",
+    "RunResult",
+    "Engine",
+    "Module",
+    "Config",
+    "Instance",
+    "InterruptHandle",
+    "Captured",
+    "Capture",
+    "CacheStatus",
+    "Stream",
+    "STDIN",
+    "STDOUT",
+    "STDERR",
+    "INHERIT",
+    "DEVNULL",
+    "CAPTURE",
+    "DEFAULT_CAPTURE_LIMIT",
+    "Value",
+    "i32",
+    "i64",
+    "f32",
+    "f64",
+    "default_engine",
+    "version",
+    "library_path",
+    "LIBRARY_ENV",
+    "WasiHostError",
+    "InvalidArgumentError",
+    "ConfigError",
+    "HostIOError",
+    "ModuleError",
+    "LinkError",
+    "EngineError",
+    "Trap",
+    "GuestExit",
+    "Interrupted",
+    "InternalError",
+    "LibraryNotFoundError",
+]

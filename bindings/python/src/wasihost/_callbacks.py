@@ -1,0 +1,174 @@
+"""Python callbacks behind the C callback API.
+
+One ctypes trampoline per C callback type lives as long as the module;
+each registered Python callback gets an integer key, passed to C as its
+``userdata``. The C finalizer drops the key, and with it the last
+reference the library needed: nothing the C side may call is ever
+collected early, and nothing is kept after the C side is done with it.
+
+An exception raised by a Python callback never crosses into C: the
+trampoline returns nonzero (the guest sees errno ``io``) and keeps the
+exception for the thread that runs the guest (callbacks run on that
+thread), where :func:`raise_pending` raises it once the C call returns.
+"""
+
+from __future__ import annotations
+
+import codecs
+import ctypes
+import io
+import itertools
+import threading
+from typing import Any, Callable
+
+from . import _ffi
+
+_registry: dict[int, "_Callback"] = {}
+_keys = itertools.count(1)
+_pending = threading.local()
+
+
+class _Callback:
+    __slots__ = ("fn",)
+
+    def __init__(self, fn: Callable[..., Any]) -> None:
+        self.fn = fn
+
+
+def register(fn: Callable[..., Any]) -> int:
+    """Keeps ``fn`` alive under a new key (the C userdata) until finalized."""
+    key = next(_keys)
+    _registry[key] = _Callback(fn)
+    return key
+
+
+def _remember(exc: BaseException) -> None:
+    errors = getattr(_pending, "errors", None)
+    if errors is None:
+        errors = _pending.errors = []
+    errors.append(exc)
+
+
+def take_pending() -> BaseException | None:
+    """The first exception a callback raised on this thread since the last call, if any."""
+    errors: list[BaseException] | None = getattr(_pending, "errors", None)
+    if not errors:
+        return None
+    _pending.errors = []
+    return errors[0]
+
+
+def clear_pending() -> None:
+    """Forgets exceptions left on this thread (before a new C call)."""
+    _pending.errors = []
+
+
+def _on_write(userdata: int | None, data: int | None, length: int) -> int:
+    try:
+        cb = _registry[userdata or 0]
+        cb.fn(ctypes.string_at(data or 0, length) if length else b"")
+        return 0
+    except BaseException as e:  # noqa: BLE001 - never unwind into C
+        _remember(e)
+        return 1
+
+
+def _on_read(userdata: int | None, buf: int | None, cap: int, nread_out: Any) -> int:
+    try:
+        cb = _registry[userdata or 0]
+        n = cb.fn(buf, cap)
+        nread_out[0] = n
+        return 0
+    except BaseException as e:  # noqa: BLE001 - never unwind into C
+        _remember(e)
+        return 1
+
+
+def _on_finalize(userdata: int | None) -> None:
+    _registry.pop(userdata or 0, None)
+
+
+WRITE = _ffi.wasihost_write_callback_t(_on_write)
+READ = _ffi.wasihost_read_callback_t(_on_read)
+FINALIZE = _ffi.wasihost_finalizer_t(_on_finalize)
+
+
+# --- adapters from Python objects --------------------------------------------
+
+
+def writer_for(sink: Any) -> Callable[[bytes], None]:
+    """A function that writes bytes to ``sink`` (a binary or text stream, or a callable)."""
+    if isinstance(sink, io.TextIOBase):
+        buffer = getattr(sink, "buffer", None)
+        if buffer is not None:
+            sink.flush()
+            return writer_for(buffer)
+        decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        write_text = sink.write
+
+        def text(data: bytes) -> None:
+            write_text(decoder.decode(data))
+
+        return text
+    write = getattr(sink, "write", None)
+    if write is not None:
+
+        def binary(data: bytes) -> None:
+            view = memoryview(data)
+            while view:
+                n = write(view)
+                # Raw streams may write less (or None: would block); others return
+                # None or the whole length.
+                if n is None or n >= len(view):
+                    return
+                view = view[n:]
+
+        return binary
+    if callable(sink):
+
+        def call(data: bytes) -> None:
+            sink(data)
+
+        return call
+    raise TypeError(f"cannot write guest output to {type(sink).__name__!r}")
+
+
+def reader_for(source: Any) -> Callable[[int, int], int]:
+    """A function ``(address, cap) -> n`` that fills guest input from ``source``.
+
+    ``source``: an object with ``readinto`` or ``read`` (binary; text is
+    encoded as UTF-8), or a callable ``(n) -> bytes`` (b"" at the end).
+    """
+    readinto = getattr(source, "readinto", None)
+    if readinto is not None and not isinstance(source, io.TextIOBase):
+
+        def fill_into(address: int, cap: int) -> int:
+            view = memoryview((ctypes.c_char * cap).from_address(address)).cast("B")
+            n = readinto(view)
+            return n or 0
+
+        return fill_into
+    read = getattr(source, "read", None)
+    get: Callable[[int], Any]
+    if read is not None:
+        get = read
+    elif callable(source):
+        get = source
+    else:
+        raise TypeError(f"cannot read guest input from {type(source).__name__!r}")
+    pending = bytearray()  # what the source gave beyond the guest's buffer
+
+    def fill(address: int, cap: int) -> int:
+        if not pending:
+            chunk = get(cap)
+            if chunk is None:
+                chunk = b""
+            if isinstance(chunk, str):
+                chunk = chunk.encode("utf-8")
+            pending.extend(chunk)
+        n = min(cap, len(pending))
+        ctypes.memmove(address, bytes(pending[:n]), n)
+        del pending[:n]
+        return n
+
+    return fill

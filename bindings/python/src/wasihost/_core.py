@@ -1,0 +1,689 @@
+"""Engine, Module, Config, Instance and InterruptHandle: the C handles as Python objects."""
+
+from __future__ import annotations
+
+import ctypes
+import enum
+import io
+import os
+import threading
+from ctypes import byref, c_uint32, c_void_p
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Mapping, Union
+
+from . import _callbacks, _ffi
+from ._handle import Handle
+from ._values import WasmArg, from_c, to_c
+from .errors import check, take
+
+__all__ = [
+    "Engine",
+    "Module",
+    "Config",
+    "Instance",
+    "InterruptHandle",
+    "Captured",
+    "Capture",
+    "CacheStatus",
+    "Stream",
+    "INHERIT",
+    "DEVNULL",
+    "CAPTURE",
+    "DEFAULT_CAPTURE_LIMIT",
+    "version",
+]
+
+PathArg = Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]
+"""A host path: ``str``, ``bytes`` or any ``os.PathLike``."""
+
+TextArg = Union[str, bytes]
+"""Text for the guest: ``str`` (encoded like a file name, so ``sys.argv``
+round-trips) or ``bytes`` as they are."""
+
+DEFAULT_CAPTURE_LIMIT = 16 << 20
+"""How many bytes a :data:`CAPTURE` keeps per stream (16 MiB)."""
+
+
+def version() -> str:
+    """The library's version, ``"MAJOR.MINOR.PATCH"``."""
+    return (_ffi.lib().wasihost_version() or b"").decode()
+
+
+def _bytes(s: TextArg | os.PathLike[Any]) -> bytes:
+    if isinstance(s, (bytes, bytearray, memoryview)):
+        return bytes(s)
+    if isinstance(s, str) or hasattr(s, "__fspath__"):
+        return os.fsencode(s)
+    raise TypeError(f"expected str, bytes or os.PathLike, not {type(s).__name__}")
+
+
+def _fileno(obj: Any) -> int | None:
+    """The OS fd behind a file object, or None (BytesIO, pytest's capture, ...)."""
+    fileno = getattr(obj, "fileno", None)
+    if fileno is None:
+        return None
+    try:
+        fd = fileno()
+    except (OSError, ValueError, io.UnsupportedOperation, AttributeError):
+        return None
+    return fd if isinstance(fd, int) and fd >= 0 else None
+
+
+class Stream(enum.IntEnum):
+    """A guest standard stream."""
+
+    STDIN = _ffi.WASIHOST_STDIN
+    STDOUT = _ffi.WASIHOST_STDOUT
+    STDERR = _ffi.WASIHOST_STDERR
+
+
+class _Special(enum.Enum):
+    INHERIT = "inherit"
+    DEVNULL = "devnull"
+
+    def __repr__(self) -> str:
+        return f"wasihost.{self.name}"
+
+
+INHERIT = _Special.INHERIT
+"""Stdio marker: the guest uses the host process's own stream."""
+
+DEVNULL = _Special.DEVNULL
+"""Stdio marker: stdin at end of file; stdout/stderr discarded (the defaults)."""
+
+
+@dataclass(frozen=True)
+class Capture:
+    """Stdio marker for stdout/stderr: keep the output in memory, up to ``limit`` bytes.
+
+    Writes past the limit still succeed for the guest; the capture reports
+    that it was truncated. Read it with :meth:`Instance.captured`.
+    """
+
+    limit: int = DEFAULT_CAPTURE_LIMIT
+
+
+CAPTURE = Capture()
+"""Capture with the default limit (:data:`DEFAULT_CAPTURE_LIMIT`)."""
+
+
+class CacheStatus(enum.IntEnum):
+    """What :meth:`Module.cached` found in the compiled-module cache."""
+
+    HIT = _ffi.WASIHOST_CACHE_HIT
+    """A valid entry was loaded; nothing was compiled."""
+    MISS = _ffi.WASIHOST_CACHE_MISS
+    """No entry: the module was compiled and stored."""
+    REBUILT = _ffi.WASIHOST_CACHE_REBUILT
+    """A corrupt or stale entry was replaced."""
+    NOT_STORED = _ffi.WASIHOST_CACHE_NOT_STORED
+    """Compiled, but the cache could not be written (the module is fine)."""
+
+
+@dataclass(frozen=True)
+class Captured:
+    """What the guest wrote to a captured stream."""
+
+    data: bytes
+    """The bytes kept (at most the capture's limit)."""
+    total_written: int
+    """How many bytes the guest wrote in all, kept or dropped."""
+    truncated: bool
+    """Whether bytes were dropped because the guest wrote more than the limit."""
+
+
+# --- Engine -------------------------------------------------------------------
+
+
+class Engine(Handle):
+    """A compiler and runtime (Cranelift) with the wasm features toolchains emit.
+
+    Share one engine between modules and threads; most code can rely on
+    the default engine that :class:`Module` uses when given none.
+    """
+
+    _what = "engine"
+
+    def __init__(self) -> None:
+        lib = _ffi.lib()
+        out = c_void_p()
+        check(lib.wasihost_engine_new(byref(out)))
+        super().__init__(out.value or 0, lib.wasihost_engine_delete)
+
+
+_default_engine: Engine | None = None
+_default_engine_lock = threading.Lock()
+
+
+def default_engine() -> Engine:
+    """The engine used where none is given, created on first use."""
+    global _default_engine
+    with _default_engine_lock:
+        if _default_engine is None or _default_engine.closed:
+            _default_engine = Engine()
+        return _default_engine
+
+
+# --- Module -------------------------------------------------------------------
+
+
+class Module(Handle):
+    """A compiled module, ready to instantiate any number of times, from any thread.
+
+    ``Module(wasm)`` compiles ``wasm``: the bytes of a binary module, or of
+    WAT text. Other ways: :meth:`from_file`, :meth:`from_wat`,
+    :meth:`cached`, :meth:`deserialize`. Invalid wasm raises
+    :class:`~wasihost.ModuleError` with the offset of the problem.
+
+    Attributes:
+        cache_status: for a module loaded through the cache, what the cache
+            held (:class:`CacheStatus`); else None.
+    """
+
+    _what = "module"
+    cache_status: CacheStatus | None = None
+
+    def __init__(
+        self, wasm: bytes | bytearray | memoryview, *, engine: Engine | None = None
+    ) -> None:
+        if isinstance(wasm, str):
+            raise TypeError(
+                "Module() takes bytes; use Module.from_wat(text) for WAT text"
+                " or Module.from_file(path) for a file"
+            )
+        data = bytes(wasm)
+        self._adopt(engine, lambda lib, e, out: lib.wasihost_module_new(e, data, len(data), out))
+
+    def _adopt(self, engine: Engine | None, make: Callable[[Any, int, Any], Any]) -> None:
+        lib = _ffi.lib()
+        out = c_void_p()
+        with (engine or default_engine())._use() as e:
+            check(make(lib, e, byref(out)))
+        Handle.__init__(self, out.value or 0, lib.wasihost_module_delete)
+
+    @classmethod
+    def _make(cls, engine: Engine | None, make: Callable[[Any, int, Any], Any]) -> Module:
+        self = cls.__new__(cls)
+        self._adopt(engine, make)
+        return self
+
+    @classmethod
+    def from_wat(cls, wat: str | bytes, *, engine: Engine | None = None) -> Module:
+        """Compiles WAT text; a syntax error names its line and column."""
+        data = wat.encode("utf-8") if isinstance(wat, str) else bytes(wat)
+        return cls._make(
+            engine, lambda lib, e, out: lib.wasihost_module_from_wat(e, data, len(data), out)
+        )
+
+    @classmethod
+    def from_file(
+        cls,
+        path: PathArg,
+        *,
+        engine: Engine | None = None,
+        cache: bool | PathArg = False,
+    ) -> Module:
+        """Compiles the module (binary or WAT) in the file at ``path``.
+
+        A missing file raises ``FileNotFoundError`` (a
+        :class:`~wasihost.HostIOError`). With ``cache`` (True for the default
+        directory, or a directory), the module goes through the
+        compiled-module cache: see :meth:`cached`.
+        """
+        p = _bytes(path)
+        if cache is not False:
+            with open(p, "rb") as f:
+                data = f.read()
+            return cls.cached(data, engine=engine, cache_dir=None if cache is True else cache)
+        return cls._make(
+            engine, lambda lib, e, out: lib.wasihost_module_from_file(e, p, len(p), out)
+        )
+
+    @classmethod
+    def cached(
+        cls,
+        wasm: bytes | bytearray | memoryview,
+        *,
+        engine: Engine | None = None,
+        cache_dir: PathArg | None = None,
+    ) -> Module:
+        """Loads ``wasm`` through the compiled-module cache in ``cache_dir``.
+
+        ``cache_dir`` None selects the library's default:
+        ``$WASIHOST_CACHE_DIR``, else ``$XDG_CACHE_HOME/wasihost``, else
+        ``~/.cache/wasihost``. A valid entry is loaded without compiling;
+        a missing, corrupt or stale one is compiled and stored. Cache
+        trouble never fails the call: :attr:`cache_status` says what
+        happened. The cache directory must be writable only by trusted
+        users: its entries are machine code.
+        """
+        data = bytes(wasm)
+        d = None if cache_dir is None else _bytes(cache_dir)
+        status = c_uint32(0)
+        module = cls._make(
+            engine,
+            lambda lib, e, out: lib.wasihost_module_new_cached(
+                e, data, len(data), d, len(d or b""), byref(status), out
+            ),
+        )
+        module.cache_status = CacheStatus(status.value) if status.value else None
+        return module
+
+    @classmethod
+    def deserialize(
+        cls, data: bytes | bytearray | memoryview, *, engine: Engine | None = None
+    ) -> Module:
+        """A module from :meth:`serialize`'s bytes, made with an engine of the same settings.
+
+        The bytes are checked before use (a changed byte raises
+        :class:`~wasihost.ModuleError`); still, load only bytes that only
+        trusted users could have written.
+        """
+        b = bytes(data)
+        return cls._make(
+            engine, lambda lib, e, out: lib.wasihost_module_deserialize(e, b, len(b), out)
+        )
+
+    def serialize(self) -> bytes:
+        """The compiled form of the module, for :meth:`deserialize`."""
+        lib = _ffi.lib()
+        out = _ffi.wasihost_bytes_t()
+        with self._use() as m:
+            check(lib.wasihost_module_serialize(m, byref(out)))
+        try:
+            return ctypes.string_at(out.data, out.len) if out.len else b""
+        finally:
+            lib.wasihost_bytes_delete(byref(out))
+
+    def has_export(self, name: str) -> bool:
+        """Whether the module exports a function named ``name``."""
+        b = name.encode("utf-8")
+        with self._use() as m:
+            return bool(_ffi.lib().wasihost_module_has_export(m, b, len(b)))
+
+
+# --- Config -------------------------------------------------------------------
+
+StdinSource = Any
+"""What :meth:`Config.set_stdin` accepts; see there."""
+OutputSink = Any
+"""What :meth:`Config.set_stdout` accepts; see there."""
+
+
+class Config(Handle):
+    """What a guest is granted: arguments, environment, directories, stdio.
+
+    A new config grants nothing: no arguments, no environment, no
+    directories, stdin at end of file, stdout and stderr discarded. Each
+    setting is applied (and checked) at once: a missing directory raises
+    here, not at the run. One config serves any number of instances, on
+    any number of threads. The keyword arguments are shortcuts for the
+    methods of the same name::
+
+        config = Config(args=["prog", "-v"], env={"LANG": "C"},
+                        dirs={"/data": "./data"}, stdout=wasihost.CAPTURE)
+    """
+
+    _what = "config"
+
+    def __init__(
+        self,
+        *,
+        args: Iterable[TextArg] | None = None,
+        env: Mapping[TextArg, TextArg] | None = None,
+        inherit_env: bool = False,
+        dirs: Mapping[str, PathArg] | None = None,
+        ro_dirs: Mapping[str, PathArg] | None = None,
+        stdin: StdinSource = None,
+        stdout: OutputSink = None,
+        stderr: OutputSink = None,
+        max_open_fds: int | None = None,
+    ) -> None:
+        lib = _ffi.lib()
+        ptr = lib.wasihost_config_new()
+        if not ptr:
+            raise MemoryError("wasihost_config_new failed")
+        super().__init__(ptr, lib.wasihost_config_delete)
+        try:
+            if inherit_env:
+                self.inherit_env()
+            if args is not None:
+                self.push_args(args)
+            if env is not None:
+                self.update_env(env)
+            for guest, host in (dirs or {}).items():
+                self.preopen(host, guest)
+            for guest, host in (ro_dirs or {}).items():
+                self.preopen(host, guest, readonly=True)
+            if stdin is not None:
+                self.set_stdin(stdin)
+            if stdout is not None:
+                self.set_stdout(stdout)
+            if stderr is not None:
+                self.set_stderr(stderr)
+            if max_open_fds is not None:
+                self.set_max_open_fds(max_open_fds)
+        except BaseException:
+            self.close()
+            raise
+
+    def _apply(self, call: Callable[..., Any], *args: Any) -> Config:
+        with self._use(exclusive=True) as c:
+            check(call(c, *args))
+        return self
+
+    def push_arg(self, arg: TextArg) -> Config:
+        """Appends one guest argument; the first is the program name (``argv[0]``)."""
+        b = _bytes(arg)
+        return self._apply(_ffi.lib().wasihost_config_push_arg, b, len(b))
+
+    def push_args(self, args: Iterable[TextArg]) -> Config:
+        """Appends each of ``args``."""
+        if isinstance(args, (str, bytes)):
+            raise TypeError("args is a list of arguments, not one string")
+        for a in args:
+            self.push_arg(a)
+        return self
+
+    def set_env(self, name: TextArg, value: TextArg) -> Config:
+        """Sets a guest environment variable (replacing an earlier setting)."""
+        n, v = _bytes(name), _bytes(value)
+        return self._apply(_ffi.lib().wasihost_config_set_env, n, len(n), v, len(v))
+
+    def update_env(self, env: Mapping[TextArg, TextArg]) -> Config:
+        """Sets every variable of ``env``."""
+        for name, value in env.items():
+            self.set_env(name, value)
+        return self
+
+    def inherit_env(self, name: TextArg | None = None) -> Config:
+        """Copies the host's environment variable ``name``, or the whole environment.
+
+        As it is at this call (nothing happens for a variable the host lacks);
+        later :meth:`set_env` calls override it. Note that the library reads
+        the process environment, which ``os.environ`` changes update (``os.putenv``).
+        """
+        lib = _ffi.lib()
+        if name is None:
+            return self._apply(lib.wasihost_config_inherit_env)
+        n = _bytes(name)
+        return self._apply(lib.wasihost_config_inherit_env_var, n, len(n))
+
+    def preopen(self, host_path: PathArg, guest_path: PathArg, readonly: bool = False) -> Config:
+        """Grants the host directory ``host_path`` at ``guest_path`` (e.g. ``"/data"``).
+
+        The guest reaches nothing outside it (``..``, absolute paths and
+        symlinks that lead out fail with errno ``perm``); with ``readonly``
+        every change fails with ``notcapable``. A missing directory raises
+        ``FileNotFoundError`` (a :class:`~wasihost.ConfigError`) now.
+        Preopens get guest fds 3, 4, ... in order.
+        """
+        h, g = _bytes(host_path), _bytes(guest_path)
+        flags = _ffi.WASIHOST_PREOPEN_READONLY if readonly else 0
+        return self._apply(_ffi.lib().wasihost_config_preopen_dir, h, len(h), g, len(g), flags)
+
+    def set_max_open_fds(self, n: int) -> Config:
+        """The most fds the guest may hold open, stdio and preopens included (default 1024)."""
+        if n < 0:
+            raise ValueError("max_open_fds must be >= 0")
+        return self._apply(_ffi.lib().wasihost_config_set_max_open_fds, n)
+
+    def set_stdin(self, source: StdinSource) -> Config:
+        """Where the guest's stdin comes from.
+
+        * :data:`DEVNULL` (the default): end of file at once.
+        * :data:`INHERIT`: the host process's own stdin.
+        * ``bytes`` (or ``bytearray``, ``memoryview``): these bytes, then end
+          of file; every instance reads them from the start.
+        * ``str`` or ``os.PathLike``: the host file at that path, opened for
+          each instance.
+        * an ``int``: that host fd (duplicated now; instances share its position).
+        * an open file with a real ``fileno()``: its fd, as above. Bytes a
+          Python buffered reader has already read ahead are not seen.
+        * any object with ``readinto()`` or ``read()`` (``io.BytesIO``, a
+          socket file, ...), or a callable ``(n) -> bytes``: read on demand,
+          ``b""`` meaning end of file. Its exceptions are re-raised after the
+          run (the guest sees an I/O error).
+        """
+        lib = _ffi.lib()
+        if source is DEVNULL:
+            return self._apply(lib.wasihost_config_stdin_null)
+        if source is INHERIT:
+            return self._apply(lib.wasihost_config_stdin_inherit)
+        if isinstance(source, (bytes, bytearray, memoryview)):
+            b = bytes(source)
+            return self._apply(lib.wasihost_config_stdin_bytes, b, len(b))
+        if isinstance(source, str) or hasattr(source, "__fspath__"):
+            p = _bytes(source)
+            return self._apply(lib.wasihost_config_stdin_file, p, len(p))
+        if isinstance(source, int) and not isinstance(source, bool):
+            return self._apply(lib.wasihost_config_stdin_fd, source)
+        fd = _fileno(source)
+        if fd is not None:
+            return self._apply(lib.wasihost_config_stdin_fd, fd)
+        fill = _callbacks.reader_for(source)
+        key = _callbacks.register(fill)
+        return self._apply(
+            lib.wasihost_config_stdin_callback, _callbacks.READ, key, _callbacks.FINALIZE
+        )
+
+    def set_stdout(self, sink: OutputSink, *, append: bool = False) -> Config:
+        """Where the guest's stdout goes.
+
+        * :data:`DEVNULL` (the default): discarded; the guest's writes succeed.
+        * :data:`INHERIT`: the host process's own stdout (fd 1), unbuffered.
+        * :data:`CAPTURE` or ``Capture(limit)``: kept in memory, read with
+          :meth:`Instance.captured`.
+        * ``str`` or ``os.PathLike``: the host file at that path, created or
+          truncated for each instance (appended to with ``append=True``).
+        * an ``int``: that host fd (duplicated now).
+        * an open file with a real ``fileno()``: its fd (the file object is
+          flushed first, so the order of writes is kept).
+        * any object with ``write()`` (``io.BytesIO``, ``sys.stdout.buffer``
+          under pytest's capture, ...), or a callable taking ``bytes``:
+          called with each buffer the guest writes, on the thread running
+          the guest. A text stream gets the bytes decoded as UTF-8. Its
+          exceptions are re-raised after the run (the guest sees an I/O
+          error).
+        """
+        return self._set_output(Stream.STDOUT, sink, append)
+
+    def set_stderr(self, sink: OutputSink, *, append: bool = False) -> Config:
+        """Where the guest's stderr goes; as :meth:`set_stdout` (fd 2 for :data:`INHERIT`)."""
+        return self._set_output(Stream.STDERR, sink, append)
+
+    def _set_output(self, stream: Stream, sink: OutputSink, append: bool) -> Config:
+        lib = _ffi.lib()
+        is_path = isinstance(sink, str) or hasattr(sink, "__fspath__")
+        if append and not is_path:
+            raise TypeError("append=True is for a file path")
+        if sink is DEVNULL:
+            return self._apply(lib.wasihost_config_output_null, stream)
+        if sink is INHERIT:
+            return self._apply(lib.wasihost_config_output_inherit, stream)
+        if isinstance(sink, Capture):
+            if sink.limit < 0:
+                raise ValueError("a capture limit must be >= 0")
+            return self._apply(lib.wasihost_config_output_capture, stream, sink.limit)
+        if is_path:
+            p = _bytes(sink)
+            flags = _ffi.WASIHOST_OUTPUT_APPEND if append else 0
+            return self._apply(lib.wasihost_config_output_file, stream, p, len(p), flags)
+        if isinstance(sink, (bytes, bytearray, memoryview)):
+            raise TypeError(
+                f"{stream.name.lower()} cannot be bytes: give a path as str or os.PathLike,"
+                " or an io.BytesIO to collect the output"
+            )
+        if isinstance(sink, int) and not isinstance(sink, bool):
+            return self._apply(lib.wasihost_config_output_fd, stream, sink)
+        fd = _fileno(sink)
+        if fd is not None:
+            flush = getattr(sink, "flush", None)
+            if flush is not None:
+                flush()
+            return self._apply(lib.wasihost_config_output_fd, stream, fd)
+        write = _callbacks.writer_for(sink)
+        key = _callbacks.register(write)
+        return self._apply(
+            lib.wasihost_config_output_callback,
+            stream,
+            _callbacks.WRITE,
+            key,
+            _callbacks.FINALIZE,
+        )
+
+
+# --- Instance -----------------------------------------------------------------
+
+
+def _raise_after_call(err: int | None) -> None:
+    """After a C call that may run guest code: a callback's exception first, then ``err``."""
+    pending = _callbacks.take_pending()
+    if pending is not None:
+        if err:
+            take(err)  # freed; the callback's exception is the cause
+        raise pending
+    check(err)
+
+
+class InterruptHandle(Handle):
+    """Stops an instance from any thread; may outlive the instance.
+
+    The run or call in progress raises :class:`~wasihost.Interrupted` at
+    the guest's next loop iteration or function entry (a guest blocked in a
+    host call stops when that call returns); later runs and calls fail the
+    same way.
+    """
+
+    _what = "interrupt handle"
+
+    def interrupt(self) -> None:
+        """Stops the instance. Safe from any thread, any number of times."""
+        with self._use() as h:
+            _ffi.lib().wasihost_interrupt_handle_interrupt(h)
+
+
+class Instance(Handle):
+    """A guest ready to run: its memory, its WASI state, its captured output.
+
+    ``Instance(module, config)`` instantiates ``module`` with what
+    ``config`` grants (an empty config when None) and runs the module's
+    start function, if any. An instance is used by one thread at a time
+    (another thread's :meth:`run` raises ``RuntimeError``), but
+    :meth:`interrupt` works from any thread.
+    """
+
+    _what = "instance"
+    _close_waits = False
+
+    def __init__(self, module: Module, config: Config | None = None) -> None:
+        if not isinstance(module, Module):
+            raise TypeError(
+                f"Instance() needs a wasihost.Module, not {type(module).__name__}"
+                " (wasihost.run() takes a path or bytes)"
+            )
+        if config is not None and not isinstance(config, Config):
+            raise TypeError(f"config must be a wasihost.Config, not {type(config).__name__}")
+        lib = _ffi.lib()
+        own_config = config is None
+        cfg = Config() if config is None else config
+        out = c_void_p()
+        try:
+            with module._use() as m, cfg._use() as c:
+                _callbacks.clear_pending()
+                err = lib.wasihost_instance_new(m, c, byref(out))
+            if err and out.value:  # not by the contract; never leak it
+                lib.wasihost_instance_delete(out.value)
+            _raise_after_call(err)
+        finally:
+            if own_config:
+                cfg.close()
+        super().__init__(out.value or 0, lib.wasihost_instance_delete)
+        self._interrupter = self.interrupt_handle()
+
+    def run(self) -> int:
+        """Runs ``_start`` (a WASI command's main) and returns the guest's exit code.
+
+        0 when ``_start`` returns, else the code given to ``proc_exit``. A
+        trap raises :class:`~wasihost.Trap`, an interrupt
+        :class:`~wasihost.Interrupted`, a module without ``_start``
+        :class:`~wasihost.LinkError`. An exception raised by a stdio
+        callback during the run is raised here, after the run returns.
+        """
+        code = c_uint32(0)
+        with self._use(exclusive=True, wait=False) as i:
+            _callbacks.clear_pending()
+            err = _ffi.lib().wasihost_instance_run(i, byref(code))
+        _raise_after_call(err)
+        return int(code.value)
+
+    def call(self, name: str, *args: WasmArg, results: int = 0) -> Any:
+        """Calls the exported function ``name`` with ``args``.
+
+        Arguments: an ``int`` is an i32 and a ``float`` an f64; other types
+        need a marker: ``wasihost.i64(5)``, ``wasihost.f32(1.5)`` (also
+        ``i32``, ``f64``). The types must match the function's exactly.
+
+        ``results`` is how many values the function returns (wasm has no
+        default; a wrong count raises :class:`~wasihost.LinkError` naming the
+        function's type). Returns None for 0 results, the value for 1 (an
+        ``int`` for i32/i64, a ``float`` for f32/f64), a tuple for more.
+
+        A guest that calls ``proc_exit`` raises :class:`~wasihost.GuestExit`
+        (its ``.code``); traps and interrupts raise as in :meth:`run`.
+        """
+        if results < 0:
+            raise ValueError("results must be >= 0")
+        n = name.encode("utf-8")
+        argv = (_ffi.wasihost_val_t * max(len(args), 1))()
+        for idx, a in enumerate(args):
+            to_c(a, argv[idx], idx)
+        resv = (_ffi.wasihost_val_t * max(results, 1))()
+        with self._use(exclusive=True, wait=False) as i:
+            _callbacks.clear_pending()
+            err = _ffi.lib().wasihost_instance_call(i, n, len(n), argv, len(args), resv, results)
+        _raise_after_call(err)
+        values = tuple(from_c(resv[k]) for k in range(results))
+        if results == 0:
+            return None
+        if results == 1:
+            return values[0]
+        return values
+
+    def captured(self, stream: Stream | int | str = Stream.STDOUT) -> Captured:
+        """What the guest has written so far to a captured ``stream`` ("stdout" or "stderr").
+
+        Raises :class:`~wasihost.InvalidArgumentError` for a stream the
+        config did not capture.
+        """
+        s = Stream[stream.upper()] if isinstance(stream, str) else Stream(stream)
+        cap = _ffi.wasihost_capture_t()
+        with self._use() as i:
+            check(_ffi.lib().wasihost_instance_capture(i, s, byref(cap)))
+            data = ctypes.string_at(cap.data, cap.len) if cap.len else b""
+        return Captured(data, int(cap.total_written), bool(cap.truncated))
+
+    def interrupt_handle(self) -> InterruptHandle:
+        """A new :class:`InterruptHandle` for this instance (close it when done)."""
+        lib = _ffi.lib()
+        out = c_void_p()
+        with self._use() as i:
+            check(lib.wasihost_instance_interrupt_handle(i, byref(out)))
+        h = InterruptHandle.__new__(InterruptHandle)
+        Handle.__init__(h, out.value or 0, lib.wasihost_interrupt_handle_delete)
+        return h
+
+    def interrupt(self) -> None:
+        """Stops the guest, from any thread; see :class:`InterruptHandle`.
+
+        Raises ``ValueError`` once the instance is closed.
+        """
+        try:
+            self._interrupter.interrupt()
+        except ValueError:
+            raise self._closed_error() from None
+
+    def close(self) -> None:
+        """Frees the instance. Idempotent; ``RuntimeError`` while another thread runs it."""
+        super().close()
+        self._interrupter.close()

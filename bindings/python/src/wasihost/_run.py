@@ -1,0 +1,190 @@
+"""``wasihost.run``: one call from a module to its exit code and output."""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping
+
+from . import _ffi
+from ._core import (
+    CAPTURE,
+    DEVNULL,
+    Capture,
+    Config,
+    Engine,
+    Instance,
+    Module,
+    OutputSink,
+    PathArg,
+    StdinSource,
+    TextArg,
+)
+from .errors import GuestExit, InvalidArgumentError, WasiHostError
+
+__all__ = ["run", "RunResult"]
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """The outcome of :func:`run`."""
+
+    exit_code: int
+    """The guest's exit code: 0 when ``_start`` returned, else its ``proc_exit`` code."""
+    stdout: bytes | None
+    """What the guest wrote to stdout, when captured (else None)."""
+    stderr: bytes | None
+    """What the guest wrote to stderr, when captured (else None)."""
+    stdout_truncated: bool = False
+    """Whether stdout wrote more than the capture limit (the rest was dropped)."""
+    stderr_truncated: bool = False
+    """Whether stderr wrote more than the capture limit."""
+
+    @property
+    def truncated(self) -> bool:
+        """Whether either captured stream was truncated."""
+        return self.stdout_truncated or self.stderr_truncated
+
+    def check_returncode(self) -> None:
+        """Raises :class:`~wasihost.GuestExit` if the exit code is not 0."""
+        if self.exit_code:
+            raise _exit_error(self.exit_code, self)
+
+
+def _exit_error(code: int, result: RunResult) -> GuestExit:
+    e = GuestExit(
+        f"the guest exited with code {code}", code=code, kind=_ffi.WASIHOST_ERROR_KIND_EXIT
+    )
+    e.stdout, e.stderr = result.stdout, result.stderr
+    return e
+
+
+def _load(
+    wasm: PathArg | bytes | Module, engine: Engine | None, cache: bool | PathArg
+) -> tuple[Module, bool]:
+    """The module and whether run() owns it (and must close it)."""
+    if isinstance(wasm, Module):
+        return wasm, False
+    if isinstance(wasm, (bytes, bytearray, memoryview)):
+        if cache is False:
+            return Module(wasm, engine=engine), True
+        return Module.cached(wasm, engine=engine, cache_dir=None if cache is True else cache), True
+    if cache is True:
+        # As the CLI: without a default cache directory (no HOME), run without it.
+        try:
+            return Module.from_file(wasm, engine=engine, cache=True), True
+        except InvalidArgumentError:
+            return Module.from_file(wasm, engine=engine), True
+    return Module.from_file(wasm, engine=engine, cache=cache), True
+
+
+def run(
+    wasm: PathArg | bytes | Module,
+    args: Iterable[TextArg] = (),
+    *,
+    argv0: TextArg | None = None,
+    env: Mapping[TextArg, TextArg] | None = None,
+    inherit_env: bool = False,
+    dirs: Mapping[str, PathArg] | None = None,
+    ro_dirs: Mapping[str, PathArg] | None = None,
+    stdin: StdinSource = DEVNULL,
+    stdout: OutputSink = CAPTURE,
+    stderr: OutputSink = CAPTURE,
+    capture_limit: int | None = None,
+    max_open_fds: int | None = None,
+    timeout: float | None = None,
+    cache: bool | PathArg = False,
+    engine: Engine | None = None,
+    check: bool = False,
+) -> RunResult:
+    """Runs a WASI command and returns its exit code and captured output.
+
+    ``wasm``: a path (``str``/``os.PathLike``) to a .wasm or .wat file, the
+    module's bytes (binary or WAT), or a :class:`Module`. The guest gets
+    ``argv0`` (default: the path as given, or ``"module.wasm"``), then
+    ``args``. It sees only what is granted: ``env`` (a dict; with
+    ``inherit_env`` on top of the host's environment), ``dirs`` and
+    ``ro_dirs`` (``{guest path: host directory}``, read-write and read-only).
+
+    stdio: ``stdin`` defaults to end of file and ``stdout``/``stderr`` to
+    :data:`CAPTURE` (up to ``capture_limit`` bytes each, default 16 MiB);
+    each accepts everything :meth:`Config.set_stdin` / :meth:`Config.set_stdout`
+    do (``bytes``, a path, a file, ``io.BytesIO``, a callable, :data:`INHERIT`, ...).
+
+    ``timeout`` (seconds) interrupts the guest, which raises
+    :class:`~wasihost.Interrupted`. ``cache`` loads the module through the
+    compiled-module cache (True: the default directory; or a directory).
+    ``check`` raises :class:`~wasihost.GuestExit` for a nonzero exit code.
+
+    A trap raises :class:`~wasihost.Trap`; like :class:`~wasihost.Interrupted`
+    and :class:`~wasihost.GuestExit` it carries the captured ``stdout`` and
+    ``stderr``. A guest's exit never exits Python.
+    """
+    if capture_limit is not None:
+        if stdout is CAPTURE:
+            stdout = Capture(capture_limit)
+        if stderr is CAPTURE:
+            stderr = Capture(capture_limit)
+    if argv0 is None:
+        argv0 = os.fspath(wasm) if isinstance(wasm, (str, os.PathLike)) else "module.wasm"
+    module, own_module = _load(wasm, engine, cache)
+    try:
+        with Config(
+            args=[argv0, *args],
+            env=env,
+            inherit_env=inherit_env,
+            dirs=dirs,
+            ro_dirs=ro_dirs,
+            stdin=stdin,
+            stdout=stdout,
+            stderr=stderr,
+            max_open_fds=max_open_fds,
+        ) as config:
+            captures = (isinstance(stdout, Capture), isinstance(stderr, Capture))
+            try:
+                instance = Instance(module, config)
+            except GuestExit as e:  # proc_exit in a start function
+                return _finish(RunResult(e.code, None, None), check)
+            with instance:
+                return _finish(_run_instance(instance, captures, timeout), check)
+    finally:
+        if own_module:
+            module.close()
+
+
+def _finish(result: RunResult, check: bool) -> RunResult:
+    if check:
+        result.check_returncode()
+    return result
+
+
+def _outputs(instance: Instance, captures: tuple[bool, bool]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, on in zip(("stdout", "stderr"), captures, strict=True):
+        c = instance.captured(name) if on else None
+        out[name] = c.data if c else None
+        out[f"{name}_truncated"] = bool(c and c.truncated)
+    return out
+
+
+def _run_instance(
+    instance: Instance, captures: tuple[bool, bool], timeout: float | None
+) -> RunResult:
+    timer = None
+    if timeout is not None:
+        timer = threading.Timer(timeout, instance.interrupt)
+        timer.daemon = True
+        timer.start()
+    try:
+        code = instance.run()
+    except WasiHostError as e:
+        # The output so far helps to understand a trap.
+        outs = _outputs(instance, captures)
+        e.stdout, e.stderr = outs["stdout"], outs["stderr"]  # type: ignore[attr-defined]
+        raise
+    finally:
+        if timer is not None:
+            timer.cancel()
+            timer.join()
+    return RunResult(code, **_outputs(instance, captures))

@@ -1,0 +1,255 @@
+"""The exceptions of wasihost.
+
+Every error the library reports is a :class:`WasiHostError`, of the
+subclass for its kind (:class:`Trap`, :class:`ModuleError`, ...). When its
+WASI errno has a built-in counterpart, the exception is an instance of that
+built-in too, so ordinary handlers work::
+
+    try:
+        config.preopen("./missing", "/data")
+    except FileNotFoundError as e:      # also a wasihost.ConfigError
+        print(e.wasi_errno, e)          # 44 preopen "/data" -> ...
+
+The C error is read into the exception (kind, message, errno, exit code)
+and freed at once: an exception never holds library memory, so it may be
+kept, pickled or printed at any time.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno as _errno
+from typing import Any, ClassVar
+
+from . import _ffi
+
+__all__ = [
+    "WasiHostError",
+    "InvalidArgumentError",
+    "ConfigError",
+    "HostIOError",
+    "ModuleError",
+    "LinkError",
+    "EngineError",
+    "Trap",
+    "GuestExit",
+    "Interrupted",
+    "InternalError",
+    "LibraryNotFoundError",
+]
+
+LibraryNotFoundError = _ffi.LibraryNotFoundError
+
+
+class WasiHostError(Exception):
+    """An error reported by the wasihost library.
+
+    Attributes:
+        message: the library's message, with the context to act on it.
+        kind: the ``WASIHOST_ERROR_KIND_*`` number (0 when not from the library).
+        kind_name: the library's name for the kind (``"config"``, ``"trap"``, ...).
+        wasi_errno: the WASI errno that best describes the error, or 0.
+    """
+
+    KIND: ClassVar[int] = 0
+    KIND_NAME: ClassVar[str] = "error"
+
+    message: str
+    kind: int
+    kind_name: str
+    wasi_errno: int
+
+    def __init__(self, message: str, *, wasi_errno: int = 0, kind: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.kind = self.KIND if kind is None else kind
+        self.kind_name = self.KIND_NAME
+        self.wasi_errno = wasi_errno
+        posix = _POSIX_ERRNO.get(wasi_errno)
+        if posix is not None and isinstance(self, OSError):
+            # OSError's own fields, for code that checks e.errno == errno.ENOENT.
+            self.errno = posix
+            self.strerror = message
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __reduce__(self) -> Any:
+        return (make, (self.kind, self.message, self.wasi_errno, getattr(self, "code", None)))
+
+
+class InvalidArgumentError(WasiHostError, ValueError):
+    """A value the library refused: text that is not UTF-8, an unknown stream, ..."""
+
+    KIND = _ffi.WASIHOST_ERROR_KIND_INVALID_ARGUMENT
+    KIND_NAME = "invalid argument"
+
+
+class ConfigError(WasiHostError):
+    """The configuration cannot be applied: a missing preopened directory, a NUL byte, ..."""
+
+    KIND = _ffi.WASIHOST_ERROR_KIND_CONFIG
+    KIND_NAME = "config"
+
+
+class HostIOError(WasiHostError):
+    """A host file (a module file, a cache entry) cannot be read or written."""
+
+    KIND = _ffi.WASIHOST_ERROR_KIND_IO
+    KIND_NAME = "io"
+
+
+class ModuleError(WasiHostError):
+    """Not a valid module: invalid wasm, WAT that does not parse, a corrupt serialized module."""
+
+    KIND = _ffi.WASIHOST_ERROR_KIND_MODULE
+    KIND_NAME = "module"
+
+
+class LinkError(WasiHostError):
+    """An import the host lacks, a missing export, or a call whose types do not match."""
+
+    KIND = _ffi.WASIHOST_ERROR_KIND_LINK
+    KIND_NAME = "link"
+
+
+class EngineError(WasiHostError):
+    """The engine cannot be created."""
+
+    KIND = _ffi.WASIHOST_ERROR_KIND_ENGINE
+    KIND_NAME = "engine"
+
+
+class Trap(WasiHostError):
+    """The guest trapped; the message says why, with a wasm backtrace.
+
+    Raised by :func:`wasihost.run` with ``stdout`` and ``stderr``
+    attributes: what the guest wrote before (when captured, else None).
+    """
+
+    KIND = _ffi.WASIHOST_ERROR_KIND_TRAP
+    KIND_NAME = "trap"
+    stdout: bytes | None = None
+    stderr: bytes | None = None
+
+
+class GuestExit(WasiHostError):
+    """The guest called ``proc_exit`` where a return was expected.
+
+    Raised by :meth:`Instance.call` (and by creating an instance whose start
+    function exits); :meth:`Instance.run` returns the code instead.
+
+    Attributes:
+        code: the guest's exit code.
+    """
+
+    KIND = _ffi.WASIHOST_ERROR_KIND_EXIT
+    KIND_NAME = "exit"
+    code: int
+    stdout: bytes | None = None
+    stderr: bytes | None = None
+
+    def __init__(self, message: str, *, code: int = 0, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.code = code
+
+
+class Interrupted(WasiHostError):
+    """The guest was stopped by :meth:`Instance.interrupt` (or an :class:`InterruptHandle`)."""
+
+    KIND = _ffi.WASIHOST_ERROR_KIND_INTERRUPTED
+    KIND_NAME = "interrupted"
+    stdout: bytes | None = None
+    stderr: bytes | None = None
+
+
+class InternalError(WasiHostError):
+    """A bug in wasihost (a panic caught at the C boundary); please report it."""
+
+    KIND = _ffi.WASIHOST_ERROR_KIND_PANIC
+    KIND_NAME = "panic"
+
+
+_KIND_CLASSES: dict[int, type[WasiHostError]] = {
+    cls.KIND: cls
+    for cls in (
+        InvalidArgumentError,
+        ConfigError,
+        HostIOError,
+        ModuleError,
+        LinkError,
+        EngineError,
+        Trap,
+        GuestExit,
+        Interrupted,
+        InternalError,
+    )
+}
+
+# WASI errno (src/wasi_snapshot_preview1/types.rs) -> the built-in exception
+# and the POSIX errno it stands for.
+_BUILTIN_FOR_ERRNO: dict[int, tuple[type[OSError], int]] = {
+    44: (FileNotFoundError, _errno.ENOENT),  # noent
+    2: (PermissionError, _errno.EACCES),  # acces
+    63: (PermissionError, _errno.EPERM),  # perm
+    76: (PermissionError, _errno.EPERM),  # notcapable: refused by a capability
+    20: (FileExistsError, _errno.EEXIST),  # exist
+    54: (NotADirectoryError, _errno.ENOTDIR),  # notdir
+    31: (IsADirectoryError, _errno.EISDIR),  # isdir
+}
+_POSIX_ERRNO = {k: v for k, (_, v) in _BUILTIN_FOR_ERRNO.items()}
+
+_combined: dict[tuple[type[WasiHostError], type[OSError]], type[WasiHostError]] = {}
+
+
+def error_class(kind: int, wasi_errno: int) -> type[WasiHostError]:
+    """The exception class for an error of ``kind`` with ``wasi_errno``.
+
+    The kind's class, or a class deriving from it and from the built-in
+    exception of the errno (e.g. ConfigError + FileNotFoundError).
+    """
+    base = _KIND_CLASSES.get(kind, WasiHostError)
+    builtin = _BUILTIN_FOR_ERRNO.get(wasi_errno)
+    if builtin is None:
+        return base
+    key = (base, builtin[0])
+    cls = _combined.get(key)
+    if cls is None:
+        cls = type(
+            base.__name__,
+            (base, builtin[0]),
+            {"__module__": base.__module__, "__doc__": base.__doc__},
+        )
+        _combined[key] = cls
+    return cls
+
+
+def make(kind: int, message: str, wasi_errno: int = 0, code: int | None = None) -> WasiHostError:
+    """An exception for an error of ``kind``."""
+    cls = error_class(kind, wasi_errno)
+    if issubclass(cls, GuestExit):
+        return cls(message, code=code or 0, wasi_errno=wasi_errno, kind=kind)
+    return cls(message, wasi_errno=wasi_errno, kind=kind)
+
+
+def take(ptr: int) -> WasiHostError:
+    """Reads the C error at ``ptr`` into an exception, and frees it."""
+    lib = _ffi.lib()
+    try:
+        kind = int(lib.wasihost_error_kind(ptr))
+        raw = lib.wasihost_error_message(ptr) or b""
+        wasi_errno = int(lib.wasihost_error_errno(ptr))
+        code = ctypes.c_uint32()
+        has_code = bool(lib.wasihost_error_exit_code(ptr, ctypes.byref(code)))
+    finally:
+        lib.wasihost_error_delete(ptr)
+    message = raw.decode("utf-8", "replace")
+    exc = make(kind, message, wasi_errno, code.value if has_code else None)
+    exc.kind_name = (lib.wasihost_error_kind_name(kind) or b"unknown").decode()
+    return exc
+
+
+def check(ptr: int | None) -> None:
+    """Raises the error at ``ptr``, if any (NULL means success)."""
+    if ptr:
+        raise take(ptr)

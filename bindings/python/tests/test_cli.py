@@ -1,0 +1,177 @@
+"""python -m wasihost: the CLI contract, and the same results as the C runner."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import wasihost
+
+SRC = Path(__file__).resolve().parents[1] / "src"
+REPO = Path(__file__).resolve().parents[3]
+CHECK = REPO / "tests" / "cli" / "check.py"
+C_CLI = REPO / "build" / "examples-c" / "wasihost-run"
+
+
+def cli_env(tmp_path: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(SRC)
+    env[wasihost.LIBRARY_ENV] = wasihost.library_path()
+    env["WASIHOST_CACHE_DIR"] = str(tmp_path / "cache")
+    return env
+
+
+def pycli(tmp_path: Path, *args: str, stdin: bytes = b"") -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "wasihost", *args],
+        input=stdin,
+        capture_output=True,
+        env=cli_env(tmp_path),
+        cwd=tmp_path,
+        timeout=300,
+    )
+
+
+def test_help(tmp_path: Path) -> None:
+    for flag in ("--help", "-h"):
+        p = pycli(tmp_path, flag)
+        assert p.returncode == 0 and p.stderr == b""
+        assert p.stdout.startswith(b"usage: python -m wasihost [OPTIONS]")
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ([], b"missing FILE.wasm"),
+        (["--bogus", "x.wasm"], b'unknown option "--bogus"'),
+        (["--dir"], b'missing value for "--dir"'),
+        (["--no-cache=1", "x.wasm"], b'no value allowed in "--no-cache=1"'),
+        (["--dir", "::/g", "x.wasm"], b"--dir needs HOST[::GUEST]"),
+        (["--env", "=x", "x.wasm"], b'--env "=x"'),
+        (["--dir", "/no/such/dir", "x.wasm"], b"/no/such/dir"),
+        (["no-such.wasm"], b"cannot read no-such.wasm: No such file or directory"),
+        (["--no-cache", "no-such.wasm"], b"no-such.wasm"),
+    ],
+)
+def test_usage_and_load_errors_exit_2_with_one_line(
+    tmp_path: Path, args: list[str], message: bytes
+) -> None:
+    p = pycli(tmp_path, *args)
+    assert p.returncode == 2 and p.stdout == b""
+    assert p.stderr.startswith(b"wasihost-run: ") and p.stderr.count(b"\n") == 1
+    assert message in p.stderr
+
+
+def test_not_a_command_exits_2(tmp_path: Path) -> None:
+    (tmp_path / "lib.wat").write_text('(module (func (export "f")))')
+    p = pycli(tmp_path, "lib.wat")
+    assert p.returncode == 2 and b"no _start" in p.stderr
+
+
+def test_exit_codes_pass_through(tmp_path: Path, guests: dict[str, Path]) -> None:
+    for code, status in ((0, 0), (3, 3), (255, 255), (256, 0), (257, 1)):
+        p = pycli(tmp_path, str(guests["pyguest"]), "exit", str(code))
+        assert (p.returncode, p.stdout) == (status, b"before exit\n")
+
+
+def test_trap_exits_134(tmp_path: Path, guests: dict[str, Path]) -> None:
+    p = pycli(tmp_path, str(guests["pyguest"]), "trap")
+    assert p.returncode == 134 and p.stdout == b"before trap\n"
+    assert p.stderr.startswith(b"wasihost-run: trap: ") and b"unreachable" in p.stderr
+
+
+def test_dirs_env_stdin_and_argv0(tmp_path: Path, guests: dict[str, Path]) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "in.txt").write_text("input file\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    wasm = str(guests["pyguest"])
+    p = pycli(
+        tmp_path,
+        "--ro-dir",
+        f"{data}::/data",
+        "--dir",
+        f"{out}::/out",
+        "--stdin",
+        str(data / "in.txt"),
+        wasm,
+        "upper",
+    )
+    assert (p.returncode, p.stdout) == (0, b"INPUT FILE\n")
+    p = pycli(tmp_path, f"--dir={out}::/out", wasm, "write", "/out/x", "made")
+    assert (out / "x").read_text() == "made"
+    p = pycli(tmp_path, "--ro-dir", f"{data}::/data", wasm, "write", "/data/x", "no")
+    assert p.stdout == b"write errno=76\n" and not (data / "x").exists()
+    p = pycli(tmp_path, "--dir", str(data), wasm, "cat", f"{data}/in.txt")  # HOST alone
+    assert p.stdout == b"input file\n"
+    p = pycli(tmp_path, "--env", "A=1", "--env", "PATH", "--no-cache", wasm, "env")
+    assert p.stdout == f"ENV=A=1\nENV=PATH={os.environ['PATH']}\n".encode()
+    p = pycli(tmp_path, "--", wasm, "args", "--dir")
+    assert p.stdout == f"argv[0]={wasm}\nargv[1]=args\nargv[2]=--dir\n".encode()
+    p = pycli(tmp_path, wasm, "echo", stdin=b"inherited stdin")
+    assert p.stdout == b"inherited stdin"
+
+
+def test_the_cache_is_used_by_default(tmp_path: Path, guests: dict[str, Path]) -> None:
+    wasm = str(guests["pyguest"])
+    pycli(tmp_path, wasm, "exit", "0")
+    assert len(list((tmp_path / "cache").glob("*.cwasm"))) == 1
+    pycli(tmp_path, "--cache-dir", str(tmp_path / "mine"), wasm, "exit", "0")
+    assert len(list((tmp_path / "mine").glob("*.cwasm"))) == 1
+    pycli(tmp_path, "--no-cache", "--cache-dir", str(tmp_path / "none"), wasm, "exit", "0")
+    assert not (tmp_path / "none").exists()
+
+
+@pytest.mark.skipif(
+    not C_CLI.exists(), reason=f"the C runner is not built ({C_CLI}): make examples-c"
+)
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["exit", "42"],
+        ["trap"],
+        ["args", "a b", ""],
+        ["env"],
+        ["big", "70000"],
+        ["cat", "/etc/passwd"],
+        ["stderr", "to stderr\n"],
+    ],
+)
+def test_same_as_the_c_runner(tmp_path: Path, guests: dict[str, Path], args: list[str]) -> None:
+    cmd = ["--env", "X=1", str(guests["pyguest"]), *args]
+    py = pycli(tmp_path, *cmd)
+    c = subprocess.run(
+        [str(C_CLI), *cmd], capture_output=True, env=cli_env(tmp_path), cwd=tmp_path, timeout=300
+    )
+    assert (py.returncode, py.stdout) == (c.returncode, c.stdout)
+    # Same messages, apart from backtraces' addresses (none differ today).
+    assert py.stderr == c.stderr
+
+
+@pytest.mark.skipif(not CHECK.exists(), reason=f"{CHECK} does not exist yet")
+def test_the_shared_cli_case_table(tmp_path: Path) -> None:
+    """tests/cli/check.py, the cases every runner (C, Python, Go) must pass."""
+    env = cli_env(tmp_path)
+    p = subprocess.run(
+        [
+            sys.executable,
+            str(CHECK),
+            "--cli",
+            f"{sys.executable} -m wasihost",
+            "-j",
+            "2",
+            "--guests-dir",
+            str(tmp_path / "cli-guests"),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=1800,
+    )
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert " cases passed" in p.stdout
