@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -151,6 +152,39 @@ def test_same_as_the_c_runner(tmp_path: Path, guests: dict[str, Path], args: lis
     assert (py.returncode, py.stdout) == (c.returncode, c.stdout)
     # Same messages, apart from backtraces' addresses (none differ today).
     assert py.stderr == c.stderr
+
+
+def _closed_pipe_status(cmd: list[str], env: dict[str, str], cwd: Path) -> int:
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, cwd=cwd)
+    assert p.stdout is not None
+    assert p.stdout.read(10) == b"x" * 10
+    p.stdout.close()  # the guest goes on writing 10 MB: the next write hits a closed pipe
+    return p.wait(timeout=300)
+
+
+def test_a_closed_stdout_pipe_ends_the_run_as_for_the_c_runner(
+    tmp_path: Path, guests: dict[str, Path]
+) -> None:
+    args = ["--no-cache", str(guests["pyguest"]), "big", "10000000"]
+    status = _closed_pipe_status(
+        [sys.executable, "-m", "wasihost", *args], cli_env(tmp_path), tmp_path
+    )
+    assert status == -signal.SIGPIPE
+    if C_CLI.exists():
+        assert _closed_pipe_status([str(C_CLI), *args], cli_env(tmp_path), tmp_path) == status
+
+
+def test_sigint_stops_a_guest_that_never_returns(tmp_path: Path, guests: dict[str, Path]) -> None:
+    p = subprocess.Popen(
+        [sys.executable, "-m", "wasihost", "--no-cache", str(guests["pyguest"]), "spin"],
+        stdout=subprocess.PIPE,
+        env=cli_env(tmp_path),
+        cwd=tmp_path,
+    )
+    assert p.stdout is not None
+    assert p.stdout.readline() == b"spinning\n"  # in the guest's endless loop now
+    p.send_signal(signal.SIGINT)
+    assert p.wait(timeout=300) == -signal.SIGINT
 
 
 @pytest.mark.skipif(not CHECK.exists(), reason=f"{CHECK} does not exist yet")

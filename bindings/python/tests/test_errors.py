@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import os
 import pickle
 from pathlib import Path
 
@@ -83,3 +84,21 @@ def test_the_library_error_is_freed_at_once() -> None:
         with pytest.raises(wasihost.ModuleError):
             wasihost.Module(b"more junk")
     assert str(e.value) == msg and msg
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "library: errors from host I/O keep only the std::io::ErrorKind "
+        "(src/error.rs io_kind, mapped by errno_map::from_kind in src/ffi/error.rs), "
+        "so an OS error without a kind of its own (EBADF, ...) gets errno 29 (io), "
+        "not the errno the message names (8, badf)"
+    ),
+)
+def test_a_bad_host_fd_reports_badf() -> None:
+    fd = os.open(os.devnull, os.O_RDONLY)
+    os.close(fd)  # now a closed fd
+    with wasihost.Config() as c, pytest.raises(wasihost.ConfigError) as e:
+        c.set_stdout(fd)
+    assert "Bad file descriptor" in str(e.value)
+    assert e.value.wasi_errno == 8

@@ -191,6 +191,18 @@ def test_output_to_a_writer_with_short_writes(pyguest: Module) -> None:
     assert bytes(t.data) == b"0123456789"
 
 
+def test_writers_get_bytes(pyguest: Module) -> None:
+    class Concat:
+        text = b""
+
+        def write(self, b: bytes) -> None:
+            self.text += b  # bytes + bytes: a memoryview would fail here
+
+    c = Concat()
+    wasihost.run(pyguest, ["writes"], stdout=c)
+    assert c.text == b"line 1\nline 2\nline 3\n"
+
+
 def test_output_to_text_streams(pyguest: Module, capsys: pytest.CaptureFixture[str]) -> None:
     s = io.StringIO()
     wasihost.run(pyguest, ["echo"], stdin="ünï 日本\n".encode(), stdout=s)

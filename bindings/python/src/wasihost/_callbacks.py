@@ -9,7 +9,8 @@ collected early, and nothing is kept after the C side is done with it.
 An exception raised by a Python callback never crosses into C: the
 trampoline returns nonzero (the guest sees errno ``io``) and keeps the
 exception for the thread that runs the guest (callbacks run on that
-thread), where :func:`raise_pending` raises it once the C call returns.
+thread), where the wrapper raises it once the C call returns (:func:`take_pending`;
+the first one, when a callback failed several times).
 """
 
 from __future__ import annotations
@@ -23,22 +24,17 @@ from typing import Any, Callable
 
 from . import _ffi
 
-_registry: dict[int, "_Callback"] = {}
+# key (the C userdata) -> the Python function; entries live from the
+# registering call until the library's finalizer for them.
+_registry: dict[int, Callable[..., Any]] = {}
 _keys = itertools.count(1)
 _pending = threading.local()
-
-
-class _Callback:
-    __slots__ = ("fn",)
-
-    def __init__(self, fn: Callable[..., Any]) -> None:
-        self.fn = fn
 
 
 def register(fn: Callable[..., Any]) -> int:
     """Keeps ``fn`` alive under a new key (the C userdata) until finalized."""
     key = next(_keys)
-    _registry[key] = _Callback(fn)
+    _registry[key] = fn
     return key
 
 
@@ -65,8 +61,7 @@ def clear_pending() -> None:
 
 def _on_write(userdata: int | None, data: int | None, length: int) -> int:
     try:
-        cb = _registry[userdata or 0]
-        cb.fn(ctypes.string_at(data or 0, length) if length else b"")
+        _registry[userdata or 0](ctypes.string_at(data or 0, length) if length else b"")
         return 0
     except BaseException as e:  # noqa: BLE001 - never unwind into C
         _remember(e)
@@ -75,8 +70,9 @@ def _on_write(userdata: int | None, data: int | None, length: int) -> int:
 
 def _on_read(userdata: int | None, buf: int | None, cap: int, nread_out: Any) -> int:
     try:
-        cb = _registry[userdata or 0]
-        n = cb.fn(buf, cap)
+        n = _registry[userdata or 0](buf, cap)
+        if not 0 <= n <= cap:
+            raise ValueError(f"a stdin source gave {n} bytes for a buffer of {cap}")
         nread_out[0] = n
         return 0
     except BaseException as e:  # noqa: BLE001 - never unwind into C
@@ -114,14 +110,14 @@ def writer_for(sink: Any) -> Callable[[bytes], None]:
     if write is not None:
 
         def binary(data: bytes) -> None:
-            view = memoryview(data)
-            while view:
-                n = write(view)
-                # Raw streams may write less (or None: would block); others return
-                # None or the whole length.
-                if n is None or n >= len(view):
+            while data:
+                n = write(data)
+                # Raw streams may write less; others return None or the whole length.
+                if n is None or n >= len(data):
                     return
-                view = view[n:]
+                if n <= 0:
+                    raise BlockingIOError(f"{type(sink).__name__}.write() wrote nothing")
+                data = data[n:]
 
         return binary
     if callable(sink):
@@ -143,8 +139,9 @@ def reader_for(source: Any) -> Callable[[int, int], int]:
     if readinto is not None and not isinstance(source, io.TextIOBase):
 
         def fill_into(address: int, cap: int) -> int:
-            view = memoryview((ctypes.c_char * cap).from_address(address)).cast("B")
-            n = readinto(view)
+            # A view of the guest's buffer, valid during this call only.
+            with memoryview((ctypes.c_char * cap).from_address(address)).cast("B") as view:
+                n = readinto(view)
             return n or 0
 
         return fill_into
