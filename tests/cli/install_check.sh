@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Checks scripts/install.sh and the installed library:
+#
+#   tests/cli/install_check.sh PREFIX LIBDIR INCDIR
+#
+# 1. installs into PREFIX (emptied first) and checks the layout and links;
+# 2. compiles examples-c/embed.c the way examples-c/README.md says, with
+#    `pkg-config --cflags --libs wasihost` (shared), and once more against
+#    libwasihost_core.a with `pkg-config --static` (Libs.private);
+# 3. runs tests/cli/check.py against the installed bin/wasihost-run and both
+#    embed builds;
+# 4. stages an install with DESTDIR and checks it names the final prefix.
+# Scratch files go to PREFIX.work.
+set -euo pipefail
+
+die() {
+    echo "install_check: FAIL: $*" >&2
+    exit 1
+}
+
+[ $# -eq 3 ] || die "usage: install_check.sh PREFIX LIBDIR INCDIR"
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+mkdir -p "$1"
+PREFIX=$(cd "$1" && pwd)
+LIBDIR=$2
+INCDIR=$3
+WORK=$PREFIX.work
+CC=${CC:-cc}
+PYTHON=${PYTHON:-python3}
+VERSION=$(sed -n '/^\[package\]/,/^\[/s/^version *= *"\([^"]*\)".*/\1/p' "$ROOT/Cargo.toml" | head -1)
+
+rm -rf "$PREFIX" "$WORK"
+mkdir -p "$WORK"
+"$ROOT/scripts/install.sh" "$PREFIX" "$LIBDIR" "$INCDIR"
+
+# 1. Layout.
+for f in "lib/libwasihost_core.so.$VERSION" lib/libwasihost_core.a include/wasihost.h \
+    lib/pkgconfig/wasihost.pc bin/wasihost-run; do
+    [ -f "$PREFIX/$f" ] || die "$PREFIX/$f is missing"
+done
+[ "$(readlink "$PREFIX/lib/libwasihost_core.so.0")" = "libwasihost_core.so.$VERSION" ] ||
+    die "lib/libwasihost_core.so.0 does not point to libwasihost_core.so.$VERSION"
+[ "$(readlink "$PREFIX/lib/libwasihost_core.so")" = "libwasihost_core.so.0" ] ||
+    die "lib/libwasihost_core.so does not point to libwasihost_core.so.0"
+cmp -s "$INCDIR/wasihost.h" "$PREFIX/include/wasihost.h" || die "the installed header differs"
+readelf -d "$PREFIX/bin/wasihost-run" | grep -q 'R.*PATH.*\[\$ORIGIN/\.\./lib\]' ||
+    die "bin/wasihost-run lacks the rpath \$ORIGIN/../lib"
+
+export PKG_CONFIG_PATH=$PREFIX/lib/pkgconfig
+[ "$(pkg-config --modversion wasihost)" = "$VERSION" ] || die "pkg-config --modversion"
+grep -qx "prefix=$PREFIX" "$PREFIX/lib/pkgconfig/wasihost.pc" || die "wasihost.pc: prefix"
+
+# 2. embed.c with pkg-config, as in the README (shared library) ...
+# shellcheck disable=SC2046 # pkg-config output is meant to be split
+"$CC" -std=c11 -O2 -Wall -Wextra -Werror -pedantic -o "$WORK/embed" \
+    "$ROOT/examples-c/embed.c" $(pkg-config --cflags --libs wasihost)
+readelf -d "$WORK/embed" | grep -q 'NEEDED.*\[libwasihost_core\.so\.0\]' ||
+    die "embed (shared) does not need libwasihost_core.so.0"
+# ... and statically: the archive, then what Libs.private names.
+static_libs=$(pkg-config --static --libs-only-l wasihost | tr ' ' '\n' |
+    grep -v -x -e -lwasihost_core -e '' | tr '\n' ' ')
+# shellcheck disable=SC2046,SC2086
+"$CC" -std=c11 -O2 -Wall -Wextra -Werror -pedantic -o "$WORK/embed-static" \
+    "$ROOT/examples-c/embed.c" $(pkg-config --cflags wasihost) \
+    "$PREFIX/lib/libwasihost_core.a" $static_libs
+if readelf -d "$WORK/embed-static" | grep -q 'NEEDED.*wasihost'; then
+    die "embed-static needs a shared wasihost"
+fi
+
+# 3. The checks through the installed copies (the shared embed finds the
+# library through LD_LIBRARY_PATH, as for any non-system prefix).
+LD_LIBRARY_PATH=$PREFIX/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} \
+    "$PYTHON" "$ROOT/tests/cli/check.py" --cli "$PREFIX/bin/wasihost-run" \
+    --embed "$WORK/embed" --embed "$WORK/embed-static"
+
+# 4. DESTDIR: staged under it, naming the final prefix.
+DESTDIR=$WORK/stage "$ROOT/scripts/install.sh" /opt/wasihost "$LIBDIR" "$INCDIR" >/dev/null
+[ -f "$WORK/stage/opt/wasihost/lib/libwasihost_core.so.$VERSION" ] || die "DESTDIR: no library"
+grep -qx "prefix=/opt/wasihost" "$WORK/stage/opt/wasihost/lib/pkgconfig/wasihost.pc" ||
+    die "DESTDIR: wasihost.pc does not name prefix=/opt/wasihost"
+"$WORK/stage/opt/wasihost/bin/wasihost-run" --help >/dev/null ||
+    die "DESTDIR: the staged wasihost-run does not run"
+
+rm -rf "$WORK"
+echo "install_check: ok (installed $VERSION into $PREFIX, embed built with pkg-config)"
