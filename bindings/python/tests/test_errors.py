@@ -102,3 +102,10 @@ def test_a_bad_host_fd_reports_badf() -> None:
         c.set_stdout(fd)
     assert "Bad file descriptor" in str(e.value)
     assert e.value.wasi_errno == 8
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_kind_names_are_the_librarys(kind: int) -> None:
+    from wasihost import _ffi
+
+    assert _ffi.lib().wasihost_error_kind_name(kind).decode() == KINDS[kind].KIND_NAME

@@ -125,9 +125,10 @@ def test_unknown_import_is_a_link_error() -> None:
 
 
 def test_timeout_interrupts(pyguest: Module) -> None:
+    # The guest never returns: whenever the timer fires, the run is interrupted.
     with pytest.raises(wasihost.Interrupted) as e:
         wasihost.run(pyguest, ["spin"], timeout=0.2)
-    assert e.value.stdout == b"spinning\n"
+    assert e.value.stdout in (b"", b"spinning\n")  # empty if stopped before its first write
 
 
 def test_run_through_the_cache(guests: dict[str, Path], tmp_path: Path) -> None:
