@@ -158,12 +158,13 @@ typedef struct {
 #define WASIHOST_STDERR 2
 
 // A NULL pointer where a value is required, a byte string that is not
-// valid UTF-8 where text is required, an unknown constant, a function
-// called with the wrong number or types of values.
+// valid UTF-8 where text is required or holds a NUL byte where none may
+// be (arguments, environment variables, paths), an empty path, an unknown
+// constant or flag.
 #define WASIHOST_ERROR_KIND_INVALID_ARGUMENT 1
 
-// The configuration cannot be applied: a preopened directory or stdio file
-// cannot be opened, an argument holds a NUL byte, ...
+// The configuration cannot be applied: a preopened directory, a stdio
+// file or a host fd cannot be opened or used.
 #define WASIHOST_ERROR_KIND_CONFIG 2
 
 // A host file (a module file, a cache entry) cannot be read or written.
@@ -356,7 +357,9 @@ void wasihost_error_delete(wasihost_error_t *error);
 
 // Instantiates `module` with what `config` grants: opens its preopened
 // directories and stdio files, makes fresh capture buffers, and runs the
-// module's start function, if it has one (not `_start`). On success writes
+// module's start function, if it has one (not `_start`; a trap or exit
+// there is an error of kind `WASIHOST_ERROR_KIND_TRAP` or
+// `WASIHOST_ERROR_KIND_EXIT`, as in `wasihost_instance_call`). On success writes
 // a new instance to `*instance_out`, freed with
 // `wasihost_instance_delete`. The config and the module may be deleted
 // afterwards; both may serve any number of instances.
@@ -430,8 +433,11 @@ wasihost_error_t *wasihost_module_from_file(const wasihost_engine_t *engine, con
 // Entries are keyed by the SHA-256 of `bytes` and of the engine's
 // settings. A valid entry is loaded without compiling; a missing, corrupt
 // or stale one is (re)compiled and stored. Cache trouble never fails the
-// call: it is reported in `*status_out` (may be NULL), one of the
-// `WASIHOST_CACHE_*` values. The cache directory must be writable only by
+// call (only invalid wasm or arguments do): it is reported in
+// `*status_out` (may be NULL), one of the `WASIHOST_CACHE_*` values; with
+// a NULL `cache_dir` and no default directory (none of the three
+// variables set), the module is compiled and the status is
+// `WASIHOST_CACHE_NOT_STORED`. The cache directory must be writable only by
 // trusted users: its entries are machine code.
 wasihost_error_t *wasihost_module_new_cached(const wasihost_engine_t *engine, const uint8_t *bytes, size_t len, const uint8_t *cache_dir, size_t cache_dir_len, wasihost_cache_status_t *status_out, wasihost_module_t **module_out);
 

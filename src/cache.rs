@@ -209,10 +209,10 @@ impl ModuleCache {
     /// Writes an entry atomically: a unique temporary file, then a rename.
     fn store(&self, path: &Path, bytes: &[u8]) -> Result<(), Error> {
         let io = |what: &str, e: std::io::Error| {
-            Error::with_io(
+            Error::from_io(
                 ErrorKind::Io,
                 format!("cache {}: {what}: {e}", self.dir.display()),
-                e.kind(),
+                &e,
             )
         };
         std::fs::create_dir_all(&self.dir).map_err(|e| io("cannot create", e))?;

@@ -29,6 +29,7 @@ pub struct Error {
     kind: ErrorKind,
     message: String,
     io_kind: Option<std::io::ErrorKind>,
+    os_error: Option<i32>,
 }
 
 impl Error {
@@ -38,6 +39,7 @@ impl Error {
             kind,
             message: message.into(),
             io_kind: None,
+            os_error: None,
         }
     }
 
@@ -51,6 +53,18 @@ impl Error {
             kind,
             message: message.into(),
             io_kind: Some(io_kind),
+            os_error: None,
+        }
+    }
+
+    /// An error caused by the host I/O error `cause`: keeps its kind and
+    /// its OS error number.
+    pub fn from_io(kind: ErrorKind, message: impl Into<String>, cause: &std::io::Error) -> Error {
+        Error {
+            kind,
+            message: message.into(),
+            io_kind: Some(cause.kind()),
+            os_error: cause.raw_os_error(),
         }
     }
 
@@ -67,6 +81,11 @@ impl Error {
     /// The host I/O error kind behind it, when a host file operation failed.
     pub fn io_kind(&self) -> Option<std::io::ErrorKind> {
         self.io_kind
+    }
+
+    /// The OS error number behind it (`errno`), when there was one.
+    pub fn raw_os_error(&self) -> Option<i32> {
+        self.os_error
     }
 }
 

@@ -96,10 +96,10 @@ impl Module {
     pub fn from_file(engine: &Engine, path: impl AsRef<Path>) -> Result<Module, Error> {
         let path = path.as_ref();
         let bytes = std::fs::read(path).map_err(|e| {
-            Error::with_io(
+            Error::from_io(
                 ErrorKind::Io,
                 format!("cannot read module {}: {e}", path.display()),
-                e.kind(),
+                &e,
             )
         })?;
         Self::compile(engine, &bytes, &path.display().to_string())
@@ -150,27 +150,38 @@ impl Module {
     /// A trap or `proc_exit` in the module's start function is an error
     /// here; [`Module::run`] reports it as an [`Outcome`] instead.
     pub fn instantiate<T: NativeWasiImports>(&self, imports: T) -> Result<Instance<T>, Error> {
+        match self.instantiate_or_end(imports)? {
+            Ok(instance) => Ok(instance),
+            Err(Outcome::Exit(code)) => Err(Error::new(
+                ErrorKind::Link,
+                format!("the module's start function exited with code {code}"),
+            )),
+            Err(Outcome::Trap(msg)) => Err(Error::new(
+                ErrorKind::Link,
+                format!("the module's start function trapped: {msg}"),
+            )),
+            Err(Outcome::Interrupted) => Err(Error::new(
+                ErrorKind::Link,
+                "the module's start function was interrupted".to_string(),
+            )),
+        }
+    }
+
+    /// Instantiates the module, telling a link error (`Err`) from a guest
+    /// that ended in its start function (`Ok(Err(outcome))`).
+    pub(crate) fn instantiate_or_end<T: NativeWasiImports>(
+        &self,
+        imports: T,
+    ) -> Result<Result<Instance<T>, Outcome>, Error> {
         let pre = self.linked_for::<T>()?;
         let (mut store, interrupted) = self.new_store(imports);
         match pre.instantiate(&mut store) {
-            Ok(instance) => Ok(Instance {
+            Ok(instance) => Ok(Ok(Instance {
                 store,
                 instance,
                 interrupted,
-            }),
-            Err(e) => Err(match outcome_of(e) {
-                Outcome::Exit(code) => Error::new(
-                    ErrorKind::Link,
-                    format!("the module's start function exited with code {code}"),
-                ),
-                Outcome::Trap(msg) => {
-                    Error::new(ErrorKind::Link, format!("cannot instantiate module: {msg}"))
-                }
-                Outcome::Interrupted => Error::new(
-                    ErrorKind::Link,
-                    "cannot instantiate module: interrupted".to_string(),
-                ),
-            }),
+            })),
+            Err(e) => Ok(Err(outcome_of(e))),
         }
     }
 

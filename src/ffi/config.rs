@@ -166,10 +166,10 @@ impl wasihost_config_t {
         }
         let dup = |fd: &OwnedFd, what: &str| {
             fd.try_clone().map(File::from).map_err(|e| {
-                Error::with_io(
+                Error::from_io(
                     crate::ErrorKind::Config,
                     format!("{what}: cannot duplicate the host fd: {e}"),
-                    e.kind(),
+                    &e,
                 )
             })
         };
@@ -260,10 +260,10 @@ fn dup_fd(fd: i32, what: &str) -> Result<Arc<OwnedFd>, FfiError> {
     let new = unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 0) };
     if new < 0 {
         let e = io::Error::last_os_error();
-        return Err(FfiError::from(Error::with_io(
+        return Err(FfiError::from(Error::from_io(
             crate::ErrorKind::Config,
             format!("{what}: cannot use host fd {fd}: {e}"),
-            e.kind(),
+            &e,
         )));
     }
     // SAFETY: `new` is a fresh fd that nothing else owns.
@@ -480,17 +480,18 @@ pub extern "C" fn wasihost_config_preopen_dir(
         match std::fs::metadata(&host) {
             Ok(m) if m.is_dir() => {}
             Ok(_) => {
-                return Err(FfiError::from(Error::with_io(
+                let e = io::Error::from_raw_os_error(libc::ENOTDIR);
+                return Err(FfiError::from(Error::from_io(
                     crate::ErrorKind::Config,
-                    format!("{shown}: not a directory"),
-                    io::ErrorKind::NotADirectory,
+                    format!("{shown}: {e}"),
+                    &e,
                 )));
             }
             Err(e) => {
-                return Err(FfiError::from(Error::with_io(
+                return Err(FfiError::from(Error::from_io(
                     crate::ErrorKind::Config,
                     format!("{shown}: {e}"),
-                    e.kind(),
+                    &e,
                 )));
             }
         }

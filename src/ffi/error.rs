@@ -16,11 +16,12 @@ use crate::host::errno_map;
 pub type wasihost_error_kind_t = u32;
 
 /// A NULL pointer where a value is required, a byte string that is not
-/// valid UTF-8 where text is required, an unknown constant, a function
-/// called with the wrong number or types of values.
+/// valid UTF-8 where text is required or holds a NUL byte where none may
+/// be (arguments, environment variables, paths), an empty path, an unknown
+/// constant or flag.
 pub const WASIHOST_ERROR_KIND_INVALID_ARGUMENT: wasihost_error_kind_t = 1;
-/// The configuration cannot be applied: a preopened directory or stdio file
-/// cannot be opened, an argument holds a NUL byte, ...
+/// The configuration cannot be applied: a preopened directory, a stdio
+/// file or a host fd cannot be opened or used.
 pub const WASIHOST_ERROR_KIND_CONFIG: wasihost_error_kind_t = 2;
 /// A host file (a module file, a cache entry) cannot be read or written.
 pub const WASIHOST_ERROR_KIND_IO: wasihost_error_kind_t = 3;
@@ -126,7 +127,11 @@ impl From<Error> for FfiError {
             ErrorKind::Engine => WASIHOST_ERROR_KIND_ENGINE,
         };
         FfiError {
-            errno: e.io_kind().map_or(0, |k| errno_map::from_kind(k) as u16),
+            errno: match (e.raw_os_error(), e.io_kind()) {
+                (Some(code), _) => errno_map::from_os_code(code) as u16,
+                (None, Some(kind)) => errno_map::from_kind(kind) as u16,
+                (None, None) => 0,
+            },
             ..FfiError::new(kind, e.message())
         }
     }

@@ -153,7 +153,9 @@ fn ended(outcome: Outcome) -> FfiError {
 
 /// Instantiates `module` with what `config` grants: opens its preopened
 /// directories and stdio files, makes fresh capture buffers, and runs the
-/// module's start function, if it has one (not `_start`). On success writes
+/// module's start function, if it has one (not `_start`; a trap or exit
+/// there is an error of kind `WASIHOST_ERROR_KIND_TRAP` or
+/// `WASIHOST_ERROR_KIND_EXIT`, as in `wasihost_instance_call`). On success writes
 /// a new instance to `*instance_out`, freed with
 /// `wasihost_instance_delete`. The config and the module may be deleted
 /// afterwards; both may serve any number of instances.
@@ -169,7 +171,9 @@ pub extern "C" fn wasihost_instance_new(
         let config = unsafe { arg_ref(config, "config") }?;
         let out = unsafe { arg_mut(instance_out, "instance_out") }?;
         let (host, captures) = config.build_host()?;
-        let instance = module.module.instantiate(host)?;
+        // A trap, exit or interrupt in the start function is the guest's
+        // doing, reported as such (not as a link error).
+        let instance = module.module.instantiate_or_end(host)?.map_err(ended)?;
         write_out(
             out,
             Box::into_raw(Box::new(wasihost_instance_t {

@@ -124,8 +124,11 @@ pub extern "C" fn wasihost_module_from_file(
 /// Entries are keyed by the SHA-256 of `bytes` and of the engine's
 /// settings. A valid entry is loaded without compiling; a missing, corrupt
 /// or stale one is (re)compiled and stored. Cache trouble never fails the
-/// call: it is reported in `*status_out` (may be NULL), one of the
-/// `WASIHOST_CACHE_*` values. The cache directory must be writable only by
+/// call (only invalid wasm or arguments do): it is reported in
+/// `*status_out` (may be NULL), one of the `WASIHOST_CACHE_*` values; with
+/// a NULL `cache_dir` and no default directory (none of the three
+/// variables set), the module is compiled and the status is
+/// `WASIHOST_CACHE_NOT_STORED`. The cache directory must be writable only by
 /// trusted users: its entries are machine code.
 #[unsafe(no_mangle)]
 pub extern "C" fn wasihost_module_new_cached(
@@ -143,18 +146,25 @@ pub extern "C" fn wasihost_module_new_cached(
         let bytes = unsafe { arg_bytes(bytes, len, "bytes") }?;
         let out = unsafe { arg_mut(module_out, "module_out") }?;
         let dir = if cache_dir.is_null() {
-            ModuleCache::default_dir().ok_or_else(|| {
-                FfiError::invalid(
-                    "no default cache directory: none of WASIHOST_CACHE_DIR, XDG_CACHE_HOME \
-                     and HOME is set",
-                )
-            })?
+            ModuleCache::default_dir()
         } else {
             // SAFETY: non-NULL and live, by the contract.
             let d = unsafe { arg_bytes(cache_dir, cache_dir_len, "cache_dir") }?;
-            PathBuf::from(OsStr::from_bytes(d))
+            if d.is_empty() {
+                // Not "the current directory": a cache of machine code is
+                // never written anywhere by accident.
+                return Err(FfiError::invalid(
+                    "cache_dir is empty (pass NULL for the default directory)",
+                ));
+            }
+            Some(PathBuf::from(OsStr::from_bytes(d)))
         };
-        let (module, status) = ModuleCache::new(dir).load(&engine.engine, bytes)?;
+        let (module, status) = match dir {
+            Some(dir) => ModuleCache::new(dir).load(&engine.engine, bytes)?,
+            // No default directory (none of the variables is set): the
+            // module is compiled, and the status says it was not stored.
+            None => (Module::new(&engine.engine, bytes)?, CacheStatus::NotStored),
+        };
         // SAFETY: NULL or writable, by the contract.
         if let Some(s) = unsafe { status_out.as_mut() } {
             *s = match status {

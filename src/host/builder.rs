@@ -231,7 +231,7 @@ impl WasiHostBuilder {
             ));
         }
         let io_err = |what: &str, e: std::io::Error| {
-            Error::with_io(ErrorKind::Config, format!("{what}: {e}"), e.kind())
+            Error::from_io(ErrorKind::Config, format!("{what}: {e}"), &e)
         };
         let stdin = InputStream::open(self.stdin).map_err(|e| io_err("stdin", e))?;
         let stdout =
@@ -268,13 +268,13 @@ impl WasiHostBuilder {
                 .open(&p.host)
                 .map(cap_std::fs::Dir::from_std_file)
                 .map_err(|e| {
-                    Error::with_io(
+                    Error::from_io(
                         ErrorKind::Config,
                         format!(
                             "preopen {shown:?} -> {:?}: {e}",
                             p.host.display().to_string()
                         ),
-                        e.kind(),
+                        &e,
                     )
                 })?;
             let (rights_base, rights_inheriting) = preopen_rights(p.readonly);

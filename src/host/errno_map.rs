@@ -65,7 +65,7 @@ pub fn from_kind(kind: io::ErrorKind) -> errno {
 
 /// Maps a Linux/POSIX error number to its WASI errno; numbers WASI has no
 /// name for become `io`.
-fn from_os_code(code: i32) -> errno {
+pub fn from_os_code(code: i32) -> errno {
     match code {
         libc::E2BIG => errno::toobig,
         libc::EACCES => errno::acces,

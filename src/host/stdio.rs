@@ -249,7 +249,10 @@ impl InputStream {
             Input::Null => InputStream::Null,
             Input::Bytes(data) => InputStream::Bytes { data, pos: 0 },
             Input::Path(p) => InputStream::File(File::open(&p).map_err(|e| {
-                io::Error::new(e.kind(), format!("stdin from {}: {e}", p.display()))
+                io::Error::new(
+                    e.kind(),
+                    format!("cannot open {:?}: {e}", p.display().to_string()),
+                )
             })?),
             Input::File(f) => InputStream::File(f),
             Input::Reader(r) => InputStream::Reader(r),
@@ -330,11 +333,19 @@ impl OutputStream {
             }
             Output::Null => OutputStream::Null,
             Output::Path(p) => OutputStream::File(File::create(&p).map_err(|e| {
-                io::Error::new(e.kind(), format!("{which:?} to {}: {e}", p.display()))
+                io::Error::new(
+                    e.kind(),
+                    format!("cannot open {:?}: {e}", p.display().to_string()),
+                )
             })?),
             Output::AppendPath(p) => {
                 OutputStream::File(File::options().append(true).create(true).open(&p).map_err(
-                    |e| io::Error::new(e.kind(), format!("{which:?} to {}: {e}", p.display())),
+                    |e| {
+                        io::Error::new(
+                            e.kind(),
+                            format!("cannot open {:?}: {e}", p.display().to_string()),
+                        )
+                    },
                 )?)
             }
             Output::File(f) => OutputStream::File(f),
