@@ -1,7 +1,9 @@
 # wasihost: build, run and test.
-#   make run    build the runner and run the bundled guest program
-#   make test   every test (installs the C-to-wasm toolchain if missing)
-#   make bench  the WASI call benchmark against wasmtime-wasi
+#   make run      build the library and the C CLI; run the bundled guest program
+#   make test     every test: Rust, C (ASan/UBSan), the CLI, Python, Go
+#                 (installs the C-to-wasm toolchain if missing)
+#   make install  the library, header, pkg-config file and CLI under PREFIX
+#   make bench    the WASI call benchmark against wasmtime-wasi
 
 CARGO ?= cargo
 GUEST_CC ?= clang
@@ -10,7 +12,10 @@ BUILD := build
 GUEST_SRCS := $(wildcard examples/guests/*.c)
 GUEST_WASM := $(patsubst examples/guests/%.c,$(BUILD)/guests/%.wasm,$(GUEST_SRCS))
 
-.PHONY: all deps guests run test test-rust lint bench bench-smoke clean lib lib-debug header
+.PHONY: all deps guests run test test-rust test-c test-cli test-python test-go lint bench \
+	bench-smoke clean lib lib-debug header examples-c install
+
+PREFIX ?= /usr/local
 
 # The C library staged for C programs: build/lib/<profile>/ holds
 # libwasihost_core.so, its SONAME link libwasihost_core.so.0 and
@@ -51,19 +56,40 @@ $(BUILD)/guests/%.wasm: examples/guests/%.c | deps
 guests: $(GUEST_WASM)
 
 # The main job: word frequencies of the bundled text, computed by a C
-# program compiled to wasm, run in the sandbox by the runner. It reads its
-# input from a read-only preopen, writes its result into a read-write
-# one, and prints a summary.
-run: guests
-	$(CARGO) build --release --example wasihost-run
+# program compiled to wasm, run in the sandbox by the C CLI (linked to the
+# release library). It reads its input from a read-only preopen, writes its
+# result into a read-write one, and prints a summary.
+run: guests lib examples-c
 	@mkdir -p $(BUILD)/out
-	target/release/examples/wasihost-run --env LANG=C \
+	$(BUILD)/examples-c/wasihost-run --cache-dir $(BUILD)/cache --env LANG=C \
 		--ro-dir examples/data::/data --dir $(BUILD)/out::/out \
 		$(BUILD)/guests/wordfreq.wasm 10 /data/sample.txt /out/wordfreq.txt
 	@echo "--- $(BUILD)/out/wordfreq.txt:"
 	@cat $(BUILD)/out/wordfreq.txt
 
-test: deps guests lint test-rust
+# The C CLI and the embedding example, against the release library.
+examples-c: lib
+	$(MAKE) -C examples-c all
+
+install: lib
+	DESTDIR="$(DESTDIR)" scripts/install.sh $(PREFIX) $(LIB_RELEASE) include
+
+test: deps guests lint test-rust test-c test-cli test-python test-go
+
+# The C API suite under AddressSanitizer + UBSan (tests-c/).
+test-c: lib-debug
+	$(MAKE) -C tests-c test
+
+# The CLI case table (tests/cli) through the C CLI and the embedding
+# example: plain, under ASan + UBSan, and installed with pkg-config.
+test-cli: lib-debug
+	$(MAKE) -C examples-c test LIBDIR=../build/lib/debug OUT=../build/examples-c-debug
+
+test-python: lib-debug test-cli
+	WASIHOST_C_CLI=$(CURDIR)/$(BUILD)/examples-c-debug/wasihost-run bindings/python/test.sh
+
+test-go: lib-debug
+	bindings/go/test.sh
 
 test-rust:
 	$(CARGO) test --all-targets

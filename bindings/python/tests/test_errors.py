@@ -86,15 +86,6 @@ def test_the_library_error_is_freed_at_once() -> None:
     assert str(e.value) == msg and msg
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "library: errors from host I/O keep only the std::io::ErrorKind "
-        "(src/error.rs io_kind, mapped by errno_map::from_kind in src/ffi/error.rs), "
-        "so an OS error without a kind of its own (EBADF, ...) gets errno 29 (io), "
-        "not the errno the message names (8, badf)"
-    ),
-)
 def test_a_bad_host_fd_reports_badf() -> None:
     fd = os.open(os.devnull, os.O_RDONLY)
     os.close(fd)  # now a closed fd

@@ -72,14 +72,6 @@ def test_invalid_wasm_through_the_cache(tmp_path: Path) -> None:
     assert not list(tmp_path.glob("*.cwasm"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "library: wasihost_module_new_cached with an empty (non-NULL, length 0) "
-        "cache_dir stores the entry in the current directory instead of refusing "
-        "the path (the C CLI's --cache-dir= does the same)"
-    ),
-)
 def test_an_empty_cache_dir_does_not_write_into_the_current_directory(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -162,25 +162,11 @@ def test_start_function_problems_fail_instantiation() -> None:
             Instance(m)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "library: wasihost_instance_new reports a start-function trap as "
-        "WASIHOST_ERROR_KIND_LINK, not WASIHOST_ERROR_KIND_TRAP"
-    ),
-)
 def test_start_function_trap_is_a_trap() -> None:
     with Module.from_wat(START_TRAP) as m, pytest.raises(wasihost.Trap):
         Instance(m)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "library: wasihost_instance_new reports proc_exit in a start function as "
-        "WASIHOST_ERROR_KIND_LINK, without the exit code"
-    ),
-)
 def test_start_function_exit_gives_its_code() -> None:
     with Module.from_wat(START_EXIT) as m:
         with pytest.raises(wasihost.GuestExit) as e:
