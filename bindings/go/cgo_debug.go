@@ -1,0 +1,10 @@
+//go:build wasihost_debug
+
+package wasihost
+
+// With -tags wasihost_debug: the library `make lib-debug` builds in this
+// repository (build/lib/debug), as the tests use it.
+
+// #cgo CFLAGS: -I${SRCDIR}/../../include
+// #cgo LDFLAGS: -L${SRCDIR}/../../build/lib/debug -Wl,-rpath,${SRCDIR}/../../build/lib/debug -lwasihost_core
+import "C"

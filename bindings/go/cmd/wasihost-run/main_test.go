@@ -1,0 +1,382 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"wasihost.dev/wasihost/internal/testguest"
+)
+
+// The test binary doubles as the CLI: with WASIHOST_RUN_AS_CLI=1 it runs
+// main's logic on its arguments (no `go build` needed in the tests).
+func TestMain(m *testing.M) {
+	if os.Getenv("WASIHOST_RUN_AS_CLI") == "1" {
+		setupSignals()
+		os.Exit(run(os.Args[1:]))
+	}
+	os.Exit(testMain(m))
+}
+
+var (
+	guests map[string]string
+	work   string // a scratch directory: files the cases use
+	// cCLI is the C CLI, to compare with ("" when it is not available).
+	cCLI string
+)
+
+func testMain(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "wasihost-run-go-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	if guests, err = testguest.Build(dir); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	work = filepath.Join(dir, "work")
+	if err := makeWork(work); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	cCLI, err = buildCCLI(dir)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return m.Run()
+}
+
+// makeWork makes the files the cases use.
+func makeWork(dir string) error {
+	files := map[string]string{
+		"in.txt":            "from a file\nsecond line\n",
+		"ro/f.txt":          "read-only data\n",
+		"rw/keep.txt":       "keep\n",
+		"bad.wasm":          "\x00asm\x01\x00\x00\x00garbage",
+		"nostart.wat":       `(module (func (export "main")))`,
+		"import.wat":        `(module (import "env" "f" (func)) (func (export "_start")))`,
+		"startexit.wat":     startExitWAT,
+		"hello.wat":         helloWAT,
+		"spin.wat":          `(module (func (export "_start") (loop $l (br $l))))`,
+		"-dash.wat":         helloWAT,
+		"trap_in_start.wat": `(module (func $s unreachable) (start $s) (func (export "_start")))`,
+	}
+	for name, text := range files {
+		path := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+const helloWAT = `(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 16) "hello from WAT\n")
+  (func (export "_start")
+    (i32.store (i32.const 0) (i32.const 16))
+    (i32.store (i32.const 4) (i32.const 15))
+    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))`
+
+const startExitWAT = `(module
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (func $s (call $exit (i32.const 5)))
+  (start $s)
+  (func (export "_start")))`
+
+// buildCCLI compiles examples-c/wasihost-run.c against the library the
+// tests link, when it exists; $WASIHOST_C_CLI names a built one instead.
+func buildCCLI(dir string) (string, error) {
+	if p := os.Getenv("WASIHOST_C_CLI"); p != "" {
+		return p, nil
+	}
+	_, file, _, _ := runtime.Caller(0)
+	repo := filepath.Join(filepath.Dir(file), "..", "..", "..", "..")
+	src := filepath.Join(repo, "examples-c", "wasihost-run.c")
+	if _, err := os.Stat(src); err != nil {
+		return "", nil
+	}
+	var lib string
+	for _, p := range libProfiles {
+		lib = filepath.Join(repo, "build", "lib", p)
+		if _, err := os.Stat(filepath.Join(lib, "libwasihost_core.so")); err == nil {
+			break
+		}
+	}
+	out := filepath.Join(dir, "wasihost-run-c")
+	cmd := exec.Command("cc", "-O1", "-o", out, src, "-I", filepath.Join(repo, "include"),
+		"-L", lib, "-Wl,-rpath,"+lib, "-lwasihost_core")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		// Its author may be changing it: check the Go CLI alone.
+		fmt.Fprintf(os.Stderr, "warning: building the C CLI failed, not comparing with it: %v\n%s", err, b)
+		return "", nil
+	}
+	return out, nil
+}
+
+// outcome is what a CLI run did.
+type outcome struct {
+	stdout, stderr string
+	status         int
+}
+
+// cli runs a CLI (the Go one when bin is "") with args in dir work, stdin
+// from stdin, and $WASIHOST_CACHE_DIR at cache.
+func cli(t *testing.T, bin string, cache string, stdin string, args ...string) outcome {
+	t.Helper()
+	cmd := cliCommand(bin, args...)
+	if cmd.Env == nil {
+		cmd.Env = os.Environ()
+	}
+	cmd.Env = append(cmd.Env, "WASIHOST_CACHE_DIR="+cache, "WASIHOST_CLI_TEST_VAR=from the host")
+	cmd.Dir = work
+	cmd.Stdin = strings.NewReader(stdin)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	status := 0
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		status = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("running %v: %v", args, err)
+	}
+	return outcome{stdout.String(), stderr.String(), status}
+}
+
+type cliCase struct {
+	name   string
+	args   []string
+	stdin  string
+	status int
+	stdout string // checked when not "*"
+	stderr string // a substring of stderr
+}
+
+func cases() []cliCase {
+	proc, stdio, gotest := guests["proc"], guests["stdio"], guests["gotest"]
+	return []cliCase{
+		{"hello", []string{proc, "hello", "world"}, "", 0, "hello world\n", ""},
+		{"argv", []string{gotest, "args", "--dir", "x", "-h"}, "", 0,
+			"arg 0 " + gotest + "\narg 1 args\narg 2 --dir\narg 3 x\narg 4 -h\n", ""},
+		{"return 7", []string{proc, "return", "7"}, "", 7, "returning 7\n", ""},
+		{"exit 3", []string{proc, "exit", "3"}, "", 3, "before exit\n", ""},
+		{"exit 300", []string{proc, "exit", "300"}, "", 44, "before exit\n", ""},
+		{"libc exit", []string{proc, "libc_exit", "9"}, "", 9, "buffered before exit\n", "stderr before exit"},
+		{"trap", []string{proc, "trap"}, "", 134, "before trap\n", "wasihost-run: trap: "},
+		{"div0", []string{proc, "div0"}, "", 134, "before div0\n", "wasihost-run: trap: "},
+		{"oob", []string{proc, "oob"}, "", 134, "before oob\n", "wasihost-run: trap: "},
+		{"stack", []string{proc, "stack"}, "", 134, "before stack\n", "wasihost-run: trap: "},
+		{"trap in start", []string{"trap_in_start.wat"}, "", 134, "", "wasihost-run: trap: "},
+		{"exit in start", []string{"startexit.wat"}, "", 5, "", ""},
+		{"stdin", []string{stdio, "filter"}, "abc\nxyz\n", 0, "ABC\nXYZ\n", ""},
+		{"--stdin", []string{"--stdin", "in.txt", stdio, "filter"}, "ignored", 0, "FROM A FILE\nSECOND LINE\n", ""},
+		{"--stdin=", []string{"--stdin=in.txt", stdio, "filter"}, "", 0, "FROM A FILE\nSECOND LINE\n", ""},
+		{"--stdin missing", []string{"--stdin", "missing.txt", stdio, "filter"}, "", 2, "", "missing.txt"},
+		{"--env", []string{"--env", "A=1", "--env=B=x=y", "--env", "WASIHOST_CLI_TEST_VAR", "--env", "NOT_SET_ANYWHERE", gotest, "env"}, "", 0,
+			"A=1\nB=x=y\nWASIHOST_CLI_TEST_VAR=from the host\n", ""},
+		{"--env bad", []string{"--env", "=x", gotest, "env"}, "", 2, "", `--env "=x"`},
+		{"--dir", []string{"--dir", "rw::/data", gotest, "write", "/data/new.txt", "text"}, "", 0, "write /data/new.txt ok\n", ""},
+		{"--dir same path", []string{"--dir=rw", gotest, "cat", "rw/keep.txt"}, "", 0, "keep\n", ""},
+		{"--ro-dir read", []string{"--ro-dir", "ro::/ro", gotest, "cat", "/ro/f.txt"}, "", 0, "read-only data\n", ""},
+		{"--ro-dir write", []string{"--ro-dir", "ro::/ro", gotest, "write", "/ro/f.txt", "x"}, "", 1, "write /ro/f.txt errno=76\n", ""},
+		{"no dir", []string{gotest, "cat", "/ro/f.txt"}, "", 1, "cat /ro/f.txt errno=76\n", ""},
+		{"escape", []string{"--dir", "rw::/jail", gotest, "escape"}, "", 0, "*", ""},
+		{"--dir missing", []string{"--dir", "missing::/m", proc, "hello"}, "", 2, "", "missing"},
+		{"--dir bad", []string{"--dir", "::/m", proc, "hello"}, "", 2, "", "--dir needs HOST[::GUEST]"},
+		{"--ro-dir bad", []string{"--ro-dir", "ro::", proc, "hello"}, "", 2, "", "--ro-dir needs HOST[::GUEST]"},
+		{"WAT file", []string{"hello.wat"}, "", 0, "hello from WAT\n", ""},
+		{"--", []string{"--", "-dash.wat"}, "", 0, "hello from WAT\n", ""},
+		{"--no-cache", []string{"--no-cache", proc, "hello", "x"}, "", 0, "hello x\n", ""},
+		{"--cache-dir", []string{"--cache-dir", "cache", proc, "hello", "y"}, "", 0, "hello y\n", ""},
+		{"--cache-dir empty", []string{"--cache-dir=", proc, "hello", "y"}, "", 2, "", "empty"},
+		{"no args", nil, "", 2, "", "missing FILE.wasm"},
+		{"only options", []string{"--no-cache"}, "", 2, "", "missing FILE.wasm"},
+		{"unknown option", []string{"--frobnicate", proc}, "", 2, "", `unknown option "--frobnicate"`},
+		{"hello without a name", []string{proc, "hello"}, "", 0, "hello 0\n", ""},
+		{"missing value 2", []string{"--dir"}, "", 2, "", `missing value for "--dir"`},
+		{"no value allowed", []string{"--no-cache=1", proc}, "", 2, "", `no value allowed in "--no-cache=1"`},
+		{"missing module", []string{"missing.wasm"}, "", 2, "", "missing.wasm"},
+		{"missing module no cache", []string{"--no-cache", "missing.wasm"}, "", 2, "", "missing.wasm"},
+		{"invalid wasm", []string{"bad.wasm"}, "", 2, "", "bad.wasm"},
+		{"no _start", []string{"nostart.wat"}, "", 2, "", "no _start"},
+		{"unknown import", []string{"import.wat"}, "", 2, "", "import.wat"},
+		{"help", []string{"--help"}, "", 0, usage, ""},
+		{"-h", []string{"-h", "ignored"}, "", 0, usage, ""},
+	}
+}
+
+// TestCLI runs every case through the Go CLI, and through the C CLI when
+// it is available: same stdout and exit status; stderr holds the
+// expected text in both.
+func TestCLI(t *testing.T) {
+	if cCLI == "" {
+		t.Log("examples-c/wasihost-run.c not found: checking the Go CLI alone")
+	}
+	for _, c := range cases() {
+		t.Run(c.name, func(t *testing.T) {
+			goOut := cli(t, "", t.TempDir(), c.stdin, c.args...)
+			check := func(who string, o outcome) {
+				t.Helper()
+				if o.status != c.status || (c.stdout != "*" && o.stdout != c.stdout) || !strings.Contains(o.stderr, c.stderr) {
+					t.Errorf("%s: status %d, stdout %q, stderr %q; want status %d, stdout %q, stderr containing %q",
+						who, o.status, o.stdout, o.stderr, c.status, c.stdout, c.stderr)
+				}
+				if c.status == 2 && strings.Count(o.stderr, "\n") != 1 {
+					t.Errorf("%s: a usage or load error takes one line: %q", who, o.stderr)
+				}
+			}
+			check("Go CLI", goOut)
+			if cCLI == "" {
+				return
+			}
+			cOut := cli(t, cCLI, t.TempDir(), c.stdin, c.args...)
+			check("C CLI", cOut)
+			if goOut.stdout != cOut.stdout || goOut.status != cOut.status {
+				t.Errorf("Go and C differ:\nGo: %+v\nC:  %+v", goOut, cOut)
+			}
+			if goOut.stderr != cOut.stderr {
+				t.Logf("stderr differs:\nGo: %q\nC:  %q", goOut.stderr, cOut.stderr)
+			}
+		})
+	}
+}
+
+func TestCLICache(t *testing.T) {
+	proc := guests["proc"]
+	def, dir := t.TempDir(), t.TempDir()
+	count := func(d string) int {
+		n := 0
+		filepath.WalkDir(d, func(_ string, e os.DirEntry, err error) error {
+			if err == nil && !e.IsDir() {
+				n++
+			}
+			return nil
+		})
+		return n
+	}
+	if o := cli(t, "", def, "", "--no-cache", proc, "hello"); o.status != 0 || count(def) != 0 {
+		t.Fatalf("--no-cache: %+v, %d cache entries", o, count(def))
+	}
+	if o := cli(t, "", def, "", proc, "hello"); o.status != 0 || count(def) != 1 {
+		t.Fatalf("default cache: %+v, %d cache entries", o, count(def))
+	}
+	if o := cli(t, "", def, "", "--cache-dir", dir, proc, "hello"); o.status != 0 || count(dir) != 1 || count(def) != 1 {
+		t.Fatalf("--cache-dir: %+v, %d/%d cache entries", o, count(dir), count(def))
+	}
+	// A hit runs the same.
+	if o := cli(t, "", def, "", "--cache-dir", dir, proc, "hello", "again"); o.status != 0 || o.stdout != "hello again\n" {
+		t.Fatalf("cache hit: %+v", o)
+	}
+	// No default directory at all: runs without the cache.
+	cmd := exec.Command(os.Args[0], proc, "hello", "nohome")
+	cmd.Env = []string{"WASIHOST_RUN_AS_CLI=1"}
+	out, err := cmd.Output()
+	if err != nil || string(out) != "hello nohome\n" {
+		t.Fatalf("without HOME: %q, %v", out, err)
+	}
+}
+
+func TestCLIDirWritesHostFile(t *testing.T) {
+	o := cli(t, "", t.TempDir(), "", "--dir", "rw::/data", guests["gotest"], "write", "/data/out.txt", "via the CLI")
+	if o.status != 0 {
+		t.Fatalf("%+v", o)
+	}
+	if b, err := os.ReadFile(filepath.Join(work, "rw", "out.txt")); err != nil || string(b) != "via the CLI" {
+		t.Fatalf("%q, %v", b, err)
+	}
+}
+
+// signalOf is the signal that ended a run, or 0.
+func signalOf(err error) syscall.Signal {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			return ws.Signal()
+		}
+	}
+	return 0
+}
+
+// cliCommand is the command that runs a CLI (the Go one when bin is "").
+func cliCommand(bin string, args ...string) *exec.Cmd {
+	if bin == "" {
+		cmd := exec.Command(os.Args[0], args...)
+		cmd.Env = append(os.Environ(), "WASIHOST_RUN_AS_CLI=1")
+		return cmd
+	}
+	return exec.Command(bin, args...)
+}
+
+// TestCLIClosedPipe: a guest writing into a closed stdout pipe ends the
+// run with SIGPIPE, as with the C CLI.
+func TestCLIClosedPipe(t *testing.T) {
+	bins := []string{""}
+	if cCLI != "" {
+		bins = append(bins, cCLI)
+	}
+	for _, bin := range bins {
+		cmd := cliCommand(bin, "--no-cache", guests["gotest"], "big", "10000000")
+		out, err := cmd.StdoutPipe()
+		must(t, err)
+		must(t, cmd.Start())
+		buf := make([]byte, 10)
+		if _, err := io.ReadFull(out, buf); err != nil || string(buf) != "xxxxxxxxxx" {
+			t.Fatalf("%q, %v", buf, err)
+		}
+		out.Close()
+		err = cmd.Wait()
+		if sig := signalOf(err); sig != syscall.SIGPIPE {
+			t.Errorf("%s: ended with %v (signal %v), want SIGPIPE", name(bin), err, sig)
+		}
+	}
+}
+
+// TestCLISigint: Ctrl-C stops a guest in an endless loop.
+func TestCLISigint(t *testing.T) {
+	cmd := cliCommand("", "--no-cache", guests["gotest"], "loop")
+	must(t, cmd.Start())
+	time.Sleep(300 * time.Millisecond) // likely in the loop by now; either way SIGINT ends it
+	must(t, cmd.Process.Signal(os.Interrupt))
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if sig := signalOf(err); sig != syscall.SIGINT {
+			t.Fatalf("ended with %v, want SIGINT", err)
+		}
+	case <-time.After(10 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("still running 10 s after SIGINT")
+	}
+}
+
+func name(bin string) string {
+	if bin == "" {
+		return "Go CLI"
+	}
+	return "C CLI"
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,3 @@
+module wasihost.dev/wasihost
+
+go 1.22

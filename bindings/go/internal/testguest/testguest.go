@@ -1,0 +1,66 @@
+// Package testguest compiles the C guest programs of the Go tests to wasm
+// (clang --target=wasm32-wasi -O2; Debian packages clang lld wasi-libc
+// libclang-rt-14-dev-wasm32, which `make deps` installs).
+package testguest
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sync"
+)
+
+// Sources maps each guest's name to its C source: this binding's own
+// guest, and those of the repository's tests that fit.
+func Sources() map[string]string {
+	_, file, _, _ := runtime.Caller(0)
+	goDir := filepath.Join(filepath.Dir(file), "..", "..")
+	repoGuests := filepath.Join(goDir, "..", "..", "tests", "guests")
+	return map[string]string{
+		"gotest": filepath.Join(goDir, "testdata", "gotest.c"),
+		"proc":   filepath.Join(repoGuests, "proc.c"),
+		"stdio":  filepath.Join(repoGuests, "stdio.c"),
+	}
+}
+
+// Build compiles every guest into dir and returns the path of each .wasm
+// by name. The compiler is $WASIHOST_GUEST_CC, else clang.
+func Build(dir string) (map[string]string, error) {
+	cc := os.Getenv("WASIHOST_GUEST_CC")
+	if cc == "" {
+		cc = "clang"
+	}
+	if _, err := exec.LookPath(cc); err != nil {
+		return nil, fmt.Errorf("%s not found (the guests need clang, lld and wasi-libc: run `make deps` at the top of the repository): %w", cc, err)
+	}
+	out := map[string]string{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	var firstErr error
+	for name, src := range Sources() {
+		wasm := filepath.Join(dir, name+".wasm")
+		out[name] = wasm
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cmd := exec.Command(cc, "--target=wasm32-wasi", "-O2", "-o", wasm, src)
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			if err := cmd.Run(); err != nil {
+				mu.Lock()
+				if firstErr == nil {
+					firstErr = fmt.Errorf("compiling %s: %v\n%s", src, err, stderr.String())
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	return out, nil
+}

@@ -1,0 +1,95 @@
+// Package wasihost runs WebAssembly modules that import
+// wasi_snapshot_preview1 in a sandbox, through the C API of the wasihost
+// library (include/wasihost.h).
+//
+// An [Engine] compiles [Module]s; a [Config] says what a guest is granted
+// (arguments, environment, preopened directories, where its stdio goes);
+// [NewInstance] makes an [Instance] of a module with a config, which runs
+// the module's _start ([Instance.Run]) or calls its exports
+// ([Instance.Call]):
+//
+//	engine, _ := wasihost.NewEngine()
+//	module, _ := wasihost.NewModuleFromFile(engine, "prog.wasm")
+//	cfg, _ := wasihost.NewConfig()
+//	cfg.AddArgs("prog", "--fast")
+//	cfg.PreopenDirReadOnly("./data", "/data")
+//	cfg.SetStdout(os.Stdout)
+//	inst, _ := wasihost.NewInstance(module, cfg)
+//	err := inst.Run(ctx) // nil, an *ExitError, or an *Error (a trap, ...)
+//
+// Every handle has a Close method, which is idempotent and also runs from a
+// finalizer when a handle is dropped without it; after Close, methods
+// return [ErrClosed]. Engines, modules and configs may be used from any
+// number of goroutines at once; an instance runs one call at a time (its
+// methods wait for each other).
+//
+// Errors from the library are [*Error] values, which work with errors.Is
+// and the io/fs errors. A guest's proc_exit ends the guest, never the Go
+// program: it is an [*ExitError]. Cancelling the context given to
+// [Instance.Run] or [Instance.Call] stops the guest.
+//
+// # Linking
+//
+// The package links the shared library libwasihost_core built by the
+// repository, chosen with a build tag:
+//
+//   - no tag: build/lib/release (make lib), with an rpath to it;
+//   - -tags wasihost_debug: build/lib/debug (make lib-debug), as the
+//     tests use it;
+//   - -tags wasihost_system: an installed library (make install), found in
+//     the compiler's and linker's default paths or through CGO_CFLAGS and
+//     CGO_LDFLAGS.
+package wasihost
+
+// #include <stdlib.h>
+// #include "wasihost.h"
+import "C"
+
+import (
+	"strconv"
+	"unsafe"
+)
+
+// Version is the library's version, "MAJOR.MINOR.PATCH".
+func Version() string { return C.GoString(C.wasihost_version()) }
+
+// Stream names one of the guest's standard streams.
+type Stream uint32
+
+// The guest's standard streams (fds 0, 1 and 2).
+const (
+	Stdin  Stream = C.WASIHOST_STDIN
+	Stdout Stream = C.WASIHOST_STDOUT
+	Stderr Stream = C.WASIHOST_STDERR
+)
+
+// String is "stdin", "stdout" or "stderr".
+func (s Stream) String() string {
+	switch s {
+	case Stdin:
+		return "stdin"
+	case Stdout:
+		return "stdout"
+	case Stderr:
+		return "stderr"
+	}
+	return "stream(" + strconv.FormatUint(uint64(s), 10) + ")"
+}
+
+// bytesArg is a (pointer, length) pair for a byte string argument. The
+// pointer is to Go memory without pointers, which cgo lets C read during
+// the call (the library copies it).
+func bytesArg(b []byte) (*C.uint8_t, C.size_t) {
+	if len(b) == 0 {
+		return nil, 0
+	}
+	return (*C.uint8_t)(unsafe.Pointer(&b[0])), C.size_t(len(b))
+}
+
+// stringArg is bytesArg for a string, without copying it.
+func stringArg(s string) (*C.uint8_t, C.size_t) {
+	if len(s) == 0 {
+		return nil, 0
+	}
+	return (*C.uint8_t)(unsafe.Pointer(unsafe.StringData(s))), C.size_t(len(s))
+}
