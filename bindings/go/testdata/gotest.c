@@ -98,7 +98,7 @@ static void escape(void) {
                              __WASI_RIGHTS_FD_READ, 0, 0, &fd);
         printf("escape %s errno=%u\n", paths[i], e);
         if (e == 0)
-            __wasi_fd_close(fd);
+            (void)__wasi_fd_close(fd);
     }
 }
 
