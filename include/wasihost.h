@@ -422,7 +422,8 @@ wasihost_error_t *wasihost_module_from_wat(const wasihost_engine_t *engine, cons
 
 // Compiles the module (binary or WAT) in the host file at `path`
 // (`path_len` bytes, no NUL terminator needed). A missing file gives an
-// error of kind `WASIHOST_ERROR_KIND_IO` with errno 44 (`noent`).
+// error of kind `WASIHOST_ERROR_KIND_IO` with errno 44 (`noent`); an
+// empty path, or one holding a NUL byte, `WASIHOST_ERROR_KIND_INVALID_ARGUMENT`.
 wasihost_error_t *wasihost_module_from_file(const wasihost_engine_t *engine, const uint8_t *path, size_t path_len, wasihost_module_t **module_out);
 
 // Loads a module through the compiled-module cache in `cache_dir`

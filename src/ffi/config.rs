@@ -18,7 +18,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::{FfiError, arg_bytes, arg_mut, guard, guard_or, wasihost_error_t};
+use super::{FfiError, arg_bytes, arg_mut, guard, guard_or, path_arg, wasihost_error_t};
 use crate::error::Error;
 use crate::host::{Capture, Input, Output, WasiHost};
 
@@ -268,18 +268,6 @@ fn dup_fd(fd: i32, what: &str) -> Result<Arc<OwnedFd>, FfiError> {
     }
     // SAFETY: `new` is a fresh fd that nothing else owns.
     Ok(Arc::new(unsafe { OwnedFd::from_raw_fd(new) }))
-}
-
-fn path_arg(p: *const u8, len: usize, what: &str) -> Result<PathBuf, FfiError> {
-    // SAFETY: NULL or live, by the contract.
-    let bytes = unsafe { arg_bytes(p, len, what) }?;
-    if bytes.is_empty() {
-        return Err(FfiError::invalid(format!("{what} is empty")));
-    }
-    if bytes.contains(&0) {
-        return Err(FfiError::invalid(format!("{what} contains a NUL byte")));
-    }
-    Ok(PathBuf::from(OsStr::from_bytes(bytes)))
 }
 
 /// Runs a setter body on the config.

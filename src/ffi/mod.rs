@@ -34,7 +34,10 @@ pub mod error;
 pub mod instance;
 pub mod module;
 
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::PathBuf;
 
 pub use config::*;
 pub use engine::*;
@@ -114,6 +117,19 @@ unsafe fn arg_str<'a>(p: *const u8, len: usize, what: &str) -> Result<&'a str, F
     let bytes = unsafe { arg_bytes(p, len, what) }?;
     std::str::from_utf8(bytes)
         .map_err(|e| FfiError::invalid(format!("{what} is not valid UTF-8: {e}")))
+}
+
+/// A host path argument: non-empty, no NUL byte.
+fn path_arg(p: *const u8, len: usize, what: &str) -> Result<PathBuf, FfiError> {
+    // SAFETY: NULL or live, by the contract.
+    let bytes = unsafe { arg_bytes(p, len, what) }?;
+    if bytes.is_empty() {
+        return Err(FfiError::invalid(format!("{what} is empty")));
+    }
+    if bytes.contains(&0) {
+        return Err(FfiError::invalid(format!("{what} contains a NUL byte")));
+    }
+    Ok(PathBuf::from(OsStr::from_bytes(bytes)))
 }
 
 /// Writes `value` through an out-pointer already checked for NULL.

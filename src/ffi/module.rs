@@ -4,12 +4,8 @@
 //! threads at once (for instance to instantiate it on each). Instances keep
 //! it alive, so it may be deleted before them.
 
-use std::ffi::OsStr;
-use std::os::unix::ffi::OsStrExt;
-use std::path::PathBuf;
-
 use super::{
-    FfiError, arg_bytes, arg_mut, arg_ref, arg_str, guard, guard_or, wasihost_engine_t,
+    arg_bytes, arg_mut, arg_ref, arg_str, guard, guard_or, path_arg, wasihost_engine_t,
     wasihost_error_t, write_out,
 };
 use crate::cache::{CacheStatus, ModuleCache};
@@ -97,7 +93,8 @@ pub extern "C" fn wasihost_module_from_wat(
 
 /// Compiles the module (binary or WAT) in the host file at `path`
 /// (`path_len` bytes, no NUL terminator needed). A missing file gives an
-/// error of kind `WASIHOST_ERROR_KIND_IO` with errno 44 (`noent`).
+/// error of kind `WASIHOST_ERROR_KIND_IO` with errno 44 (`noent`); an
+/// empty path, or one holding a NUL byte, `WASIHOST_ERROR_KIND_INVALID_ARGUMENT`.
 #[unsafe(no_mangle)]
 pub extern "C" fn wasihost_module_from_file(
     engine: *const wasihost_engine_t,
@@ -108,9 +105,9 @@ pub extern "C" fn wasihost_module_from_file(
     guard(|| {
         // SAFETY: NULL or live pointers, by the contract.
         let engine = unsafe { arg_ref(engine, "engine") }?;
-        let path = unsafe { arg_bytes(path, path_len, "path") }?;
+        let path = path_arg(path, path_len, "path")?;
         let out = unsafe { arg_mut(module_out, "module_out") }?;
-        let module = Module::from_file(&engine.engine, OsStr::from_bytes(path))?;
+        let module = Module::from_file(&engine.engine, path)?;
         write_out(out, new_module(module));
         Ok(())
     })
@@ -148,16 +145,9 @@ pub extern "C" fn wasihost_module_new_cached(
         let dir = if cache_dir.is_null() {
             ModuleCache::default_dir()
         } else {
-            // SAFETY: non-NULL and live, by the contract.
-            let d = unsafe { arg_bytes(cache_dir, cache_dir_len, "cache_dir") }?;
-            if d.is_empty() {
-                // Not "the current directory": a cache of machine code is
-                // never written anywhere by accident.
-                return Err(FfiError::invalid(
-                    "cache_dir is empty (pass NULL for the default directory)",
-                ));
-            }
-            Some(PathBuf::from(OsStr::from_bytes(d)))
+            // Empty is refused too: not "the current directory", so a
+            // cache of machine code is never written anywhere by accident.
+            Some(path_arg(cache_dir, cache_dir_len, "cache_dir")?)
         };
         let (module, status) = match dir {
             Some(dir) => ModuleCache::new(dir).load(&engine.engine, bytes)?,
