@@ -823,6 +823,10 @@ fn run_wasmtime_wasi(
             .expect("wasmtime-wasi: cannot preopen the fixture");
     }
     let mut store = Store::new(engine, builder.build_p1());
+    // The shared engine has epoch interruption on (wasihost's default, for
+    // interrupt handles); a store without a deadline would trap at once.
+    // Both hosts run the same compiled code, epoch checks included.
+    store.set_epoch_deadline(u64::MAX);
     let instance = pre.instantiate(&mut store).expect("cannot instantiate");
     let start = instance
         .get_typed_func::<(), ()>(&mut store, "_start")
