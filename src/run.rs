@@ -355,24 +355,26 @@ impl<T: NativeWasiImports> Instance<T> {
                     format!("the module exports no function named {name:?}"),
                 )
             })?;
+        // Checked without allocating; the type names are formatted only
+        // for the error.
         let ty = func.ty(&self.store);
-        let params: Vec<String> = ty.params().map(|t| t.to_string()).collect();
-        let rets: Vec<String> = ty.results().map(|t| t.to_string()).collect();
-        let given: Vec<String> = args
-            .iter()
-            .map(|v| match v.ty(&self.store) {
+        let args_match = ty.params().len() == args.len()
+            && ty
+                .params()
+                .zip(args)
+                .all(|(t, v)| v.matches_ty(&self.store, &t).unwrap_or(false));
+        if !args_match || ty.results().len() != results.len() {
+            let names = |it: &mut dyn Iterator<Item = String>| it.collect::<Vec<_>>().join(", ");
+            let given = names(&mut args.iter().map(|v| match v.ty(&self.store) {
                 Ok(t) => t.to_string(),
                 Err(_) => "?".to_string(),
-            })
-            .collect();
-        if params != given || rets.len() != results.len() {
+            }));
             return Err(Error::new(
                 ErrorKind::Link,
                 format!(
-                    "function {name:?} has type ({}) -> ({}), but was called with ({}) and room for {} results",
-                    params.join(", "),
-                    rets.join(", "),
-                    given.join(", "),
+                    "function {name:?} has type ({}) -> ({}), but was called with ({given}) and room for {} results",
+                    names(&mut ty.params().map(|t| t.to_string())),
+                    names(&mut ty.results().map(|t| t.to_string())),
                     results.len()
                 ),
             ));

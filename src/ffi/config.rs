@@ -370,16 +370,23 @@ pub extern "C" fn wasihost_config_set_env(
     })
 }
 
-fn set_env(c: &mut wasihost_config_t, name: &[u8], value: &[u8]) -> Result<(), FfiError> {
-    let shown = String::from_utf8_lossy(name);
+/// A guest environment variable name: non-empty, no `=`, no NUL.
+fn check_env_name(name: &[u8]) -> Result<(), FfiError> {
     if name.is_empty() {
         return Err(FfiError::invalid("environment variable name is empty"));
     }
     if name.contains(&b'=') || name.contains(&0) {
         return Err(FfiError::invalid(format!(
-            "environment variable name {shown:?} contains '=' or a NUL byte"
+            "environment variable name {:?} contains '=' or a NUL byte",
+            String::from_utf8_lossy(name)
         )));
     }
+    Ok(())
+}
+
+fn set_env(c: &mut wasihost_config_t, name: &[u8], value: &[u8]) -> Result<(), FfiError> {
+    check_env_name(name)?;
+    let shown = String::from_utf8_lossy(name);
     if value.contains(&0) {
         return Err(FfiError::invalid(format!(
             "the value of environment variable {shown:?} contains a NUL byte"
@@ -417,12 +424,7 @@ pub extern "C" fn wasihost_config_inherit_env_var(
     with_config(config, |c| {
         // SAFETY: NULL or live, by the contract.
         let name = unsafe { arg_bytes(name, name_len, "name") }?;
-        if name.is_empty() || name.contains(&b'=') || name.contains(&0) {
-            return Err(FfiError::invalid(format!(
-                "environment variable name {:?} is empty or contains '=' or a NUL byte",
-                String::from_utf8_lossy(name)
-            )));
-        }
+        check_env_name(name)?;
         match std::env::var_os(OsStr::from_bytes(name)) {
             Some(v) => set_env(c, name, v.as_bytes()),
             None => Ok(()),
