@@ -38,6 +38,9 @@ static const char USAGE[] =
     "  --cache-dir DIR         keep compiled modules in DIR (default:\n"
     "                          $WASIHOST_CACHE_DIR, else $XDG_CACHE_HOME/wasihost,\n"
     "                          else $HOME/.cache/wasihost)\n"
+    "  --cache-allow-shared    use the cache directory even if others may write\n"
+    "                          it or another user owns it (refused otherwise:\n"
+    "                          anyone who can write it can replace the code run)\n"
     "  --no-cache              compile the module without the cache\n"
     "  -h, --help              print this help and exit\n"
     "\n"
@@ -47,7 +50,16 @@ static const char USAGE[] =
     "goes to stderr). 2 for a usage error or a module that cannot be loaded\n"
     "or set up (a missing file, invalid wasm, no _start, a missing --dir).\n";
 
-enum opt { OPT_DIR, OPT_RO_DIR, OPT_ENV, OPT_STDIN, OPT_CACHE_DIR, OPT_NO_CACHE, OPT_HELP };
+enum opt {
+    OPT_DIR,
+    OPT_RO_DIR,
+    OPT_ENV,
+    OPT_STDIN,
+    OPT_CACHE_DIR,
+    OPT_CACHE_ALLOW_SHARED,
+    OPT_NO_CACHE,
+    OPT_HELP
+};
 
 static const struct {
     const char *name;
@@ -59,6 +71,7 @@ static const struct {
     {"--env", OPT_ENV, 1},
     {"--stdin", OPT_STDIN, 1},
     {"--cache-dir", OPT_CACHE_DIR, 1},
+    {"--cache-allow-shared", OPT_CACHE_ALLOW_SHARED, 0},
     {"--no-cache", OPT_NO_CACHE, 0},
     {"--help", OPT_HELP, 0},
     {"-h", OPT_HELP, 0},
@@ -187,6 +200,7 @@ static int apply(wasihost_config_t *config, const struct action *a) {
         err = wasihost_config_stdin_file(config, bytes(a->value), strlen(a->value));
         break;
     case OPT_CACHE_DIR:
+    case OPT_CACHE_ALLOW_SHARED:
     case OPT_NO_CACHE:
     case OPT_HELP:
         break;
@@ -198,10 +212,12 @@ static int apply(wasihost_config_t *config, const struct action *a) {
     return 0;
 }
 
-/* Loads the module at `path`: through the cache unless `no_cache`.
- * Returns 0, or an exit status (after reporting the error). */
+/* Loads the module at `path`: through the cache unless `no_cache`
+ * (`cache_flags`: WASIHOST_CACHE_FLAG_* values). Returns 0, or an exit
+ * status (after reporting the error). */
 static int load_module(const wasihost_engine_t *engine, const char *path, int no_cache,
-                       const char *cache_dir, wasihost_module_t **module) {
+                       const char *cache_dir, wasihost_cache_flags_t cache_flags,
+                       wasihost_module_t **module) {
     wasihost_error_t *err;
     if (no_cache) {
         err = wasihost_module_from_file(engine, bytes(path), strlen(path), module);
@@ -213,8 +229,9 @@ static int load_module(const wasihost_engine_t *engine, const char *path, int no
             fprintf(stderr, "wasihost-run: cannot read %s: %s\n", path, strerror(e));
             return EXIT_USAGE;
         }
-        err = wasihost_module_new_cached(engine, data, len, bytes(cache_dir),
-                                         cache_dir ? strlen(cache_dir) : 0, NULL, module);
+        err = wasihost_module_new_cached_flags(engine, data, len, bytes(cache_dir),
+                                               cache_dir ? strlen(cache_dir) : 0, cache_flags,
+                                               NULL, module);
         /* Without --cache-dir there may be no default directory (no HOME):
          * then run without the cache rather than fail. */
         if (err && !cache_dir &&
@@ -223,6 +240,14 @@ static int load_module(const wasihost_engine_t *engine, const char *path, int no
             err = wasihost_module_new(engine, data, len, module);
         }
         free(data);
+    }
+    if (err && !no_cache && wasihost_error_kind(err) == WASIHOST_ERROR_KIND_IO &&
+        wasihost_error_errno(err) == 63 /* perm */) {
+        /* The cache directory is not private: the message names it and
+         * says what to do; add the option that allows it anyway. */
+        fprintf(stderr, "wasihost-run: %s (--cache-allow-shared)\n", wasihost_error_message(err));
+        wasihost_error_delete(err);
+        return EXIT_USAGE;
     }
     if (err) {
         /* An I/O error names the file already; wasmtime's does not. */
@@ -245,6 +270,7 @@ static int run(const struct action *actions, size_t nactions, int argc, char **a
     const char *module_path = argv[first_arg];
     const char *cache_dir = NULL;
     int no_cache = 0, status = 0;
+    wasihost_cache_flags_t cache_flags = 0;
     wasihost_config_t *config = NULL;
     wasihost_engine_t *engine = NULL;
     wasihost_module_t *module = NULL;
@@ -273,6 +299,8 @@ static int run(const struct action *actions, size_t nactions, int argc, char **a
     for (size_t i = 0; i < nactions; i++) {
         if (actions[i].opt == OPT_CACHE_DIR)
             cache_dir = actions[i].value;
+        else if (actions[i].opt == OPT_CACHE_ALLOW_SHARED)
+            cache_flags |= WASIHOST_CACHE_FLAG_ALLOW_SHARED_DIR;
         else if (actions[i].opt == OPT_NO_CACHE)
             no_cache = 1;
         else if ((status = apply(config, &actions[i])) != 0)
@@ -284,7 +312,8 @@ static int run(const struct action *actions, size_t nactions, int argc, char **a
         status = EXIT_USAGE;
         goto out;
     }
-    if ((status = load_module(engine, module_path, no_cache, cache_dir, &module)) != 0)
+    if ((status = load_module(engine, module_path, no_cache, cache_dir, cache_flags, &module)) !=
+        0)
         goto out;
 
     if ((err = wasihost_instance_new(module, config, &instance)) != NULL) {

@@ -139,6 +139,10 @@ typedef struct {
 // `WASIHOST_CACHE_*` values).
 typedef uint32_t wasihost_cache_status_t;
 
+// Flags for `wasihost_module_new_cached_flags` (an OR of the
+// `WASIHOST_CACHE_FLAG_*` values, or 0).
+typedef uint32_t wasihost_cache_flags_t;
+
 // Bytes owned by the library (a serialized module), freed with
 // `wasihost_bytes_delete`.
 typedef struct {
@@ -220,6 +224,12 @@ typedef struct {
 // The module was compiled, but could not be stored (e.g. the directory is
 // not writable); the module is fine.
 #define WASIHOST_CACHE_NOT_STORED 4
+
+// Flag for `wasihost_module_new_cached_flags`: use an existing cache
+// directory even when its group or everyone may write it, or another
+// user owns it (refused otherwise). Only for a directory whose every
+// writer is trusted: any of them can replace the machine code it holds.
+#define WASIHOST_CACHE_FLAG_ALLOW_SHARED_DIR 1
 
 #ifdef __cplusplus
 extern "C" {
@@ -429,18 +439,36 @@ wasihost_error_t *wasihost_module_from_file(const wasihost_engine_t *engine, con
 // Loads a module through the compiled-module cache in `cache_dir`
 // (`cache_dir_len` bytes; NULL selects the default directory:
 // `$WASIHOST_CACHE_DIR`, else `$XDG_CACHE_HOME/wasihost`, else
-// `$HOME/.cache/wasihost`).
+// `$HOME/.cache/wasihost`). The same as `wasihost_module_new_cached_flags`
+// with flags 0.
 //
 // Entries are keyed by the SHA-256 of `bytes` and of the engine's
 // settings. A valid entry is loaded without compiling; a missing, corrupt
-// or stale one is (re)compiled and stored. Cache trouble never fails the
-// call (only invalid wasm or arguments do): it is reported in
-// `*status_out` (may be NULL), one of the `WASIHOST_CACHE_*` values; with
-// a NULL `cache_dir` and no default directory (none of the three
-// variables set), the module is compiled and the status is
-// `WASIHOST_CACHE_NOT_STORED`. The cache directory must be writable only by
-// trusted users: its entries are machine code.
+// or stale one is (re)compiled and stored. Cache trouble does not fail
+// the call: it is reported in `*status_out` (may be NULL), one of the
+// `WASIHOST_CACHE_*` values; with a NULL `cache_dir` and no default
+// directory (none of the three variables set), the module is compiled
+// and the status is `WASIHOST_CACHE_NOT_STORED`.
+//
+// The entries are machine code, so the directory must be private. What
+// the cache creates is: the directory and missing parents get mode 0700,
+// entries 0600, whatever the umask. An existing directory that its group
+// or everyone may write (a sticky `/tmp`-style one included), or that is
+// owned by another user than the effective uid (or root), is refused:
+// an error of kind `WASIHOST_ERROR_KIND_IO` with errno 63 (`perm`) whose
+// message names the directory, its mode and owner, and the fix. The
+// check is made on the directory a symlink leads to, through the
+// descriptor every entry is then read and written by.
+// `WASIHOST_CACHE_FLAG_ALLOW_SHARED_DIR` accepts such a directory.
+//
+// Errors: invalid wasm, invalid arguments, and a refused directory.
 wasihost_error_t *wasihost_module_new_cached(const wasihost_engine_t *engine, const uint8_t *bytes, size_t len, const uint8_t *cache_dir, size_t cache_dir_len, wasihost_cache_status_t *status_out, wasihost_module_t **module_out);
+
+// `wasihost_module_new_cached` with `flags`: 0, or
+// `WASIHOST_CACHE_FLAG_ALLOW_SHARED_DIR` to use an existing cache
+// directory that others may write or another user owns. Unknown flag bits
+// are `WASIHOST_ERROR_KIND_INVALID_ARGUMENT`.
+wasihost_error_t *wasihost_module_new_cached_flags(const wasihost_engine_t *engine, const uint8_t *bytes, size_t len, const uint8_t *cache_dir, size_t cache_dir_len, wasihost_cache_flags_t flags, wasihost_cache_status_t *status_out, wasihost_module_t **module_out);
 
 // The compiled form of `module`, for `wasihost_module_deserialize` with an
 // engine of the same settings and library version. On success writes the

@@ -449,6 +449,48 @@ static void test_module_cache(void) {
     remove_tree(base);
 }
 
+/* A cache directory others may write is refused (kind IO, errno 63 perm,
+ * a message that names it); WASIHOST_CACHE_FLAG_ALLOW_SHARED_DIR accepts
+ * it; unknown flag bits are invalid arguments. */
+static void test_module_cache_shared_dir(void) {
+    char *base = temp_dir();
+    REQUIRE(base != NULL);
+    char *dir = path_join(base, "shared");
+    CHECK_MSG(mkdir(dir, 0700) == 0 && chmod(dir, 0777) == 0, "mkdir %s: %s", dir,
+              strerror(errno));
+    wasihost_cache_status_t st = 555;
+    wasihost_module_t *m = NULL;
+    CHECK_ERR_ERRNO(wasihost_module_new_cached(g_engine, B(WAT_ANSWER), B(dir), &st, &m),
+                    WASIHOST_ERROR_KIND_IO, 63, dir);
+    CHECK_ERR_ERRNO(
+        wasihost_module_new_cached_flags(g_engine, B(WAT_ANSWER), B(dir), 0, &st, &m),
+        WASIHOST_ERROR_KIND_IO, 63, "mode 0777");
+    CHECK_ERR(wasihost_module_new_cached_flags(g_engine, B(WAT_ANSWER), B(dir), 0x80, &st, &m),
+              WASIHOST_ERROR_KIND_INVALID_ARGUMENT, "flags");
+    CHECK_EQ_U(st, 555);
+    CHECK(m == NULL);
+
+    const wasihost_cache_status_t want[] = {WASIHOST_CACHE_MISS, WASIHOST_CACHE_HIT};
+    for (int i = 0; i < 2; i++) {
+        if (!CHECK_OK(wasihost_module_new_cached_flags(g_engine, B(WAT_ANSWER), B(dir),
+                                                       WASIHOST_CACHE_FLAG_ALLOW_SHARED_DIR,
+                                                       &st, &m)))
+            break;
+        CHECK_EQ_U(st, want[i]);
+        check_answer_module(m, "shared cache directory");
+        wasihost_module_delete(m);
+        m = NULL;
+    }
+    /* The entry is private; the directory is left as it was. */
+    char *entry = cache_entry(dir);
+    struct stat sb;
+    CHECK(entry != NULL && stat(entry, &sb) == 0 && (sb.st_mode & 07777) == 0600);
+    CHECK(stat(dir, &sb) == 0 && (sb.st_mode & 07777) == 0777);
+    free(entry);
+    free(dir);
+    remove_tree(base);
+}
+
 static void test_version_and_kind_names(void) {
     const char *v = wasihost_version();
     REQUIRE(v != NULL);
@@ -495,6 +537,7 @@ static const struct test_case tests[] = {
     TEST_CASE(test_serialize_round_trip),
     TEST_CASE(test_deserialize_rejects_corruption),
     TEST_CASE(test_module_cache),
+    TEST_CASE(test_module_cache_shared_dir),
     TEST_CASE(test_version_and_kind_names),
 };
 

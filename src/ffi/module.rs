@@ -5,7 +5,7 @@
 //! it alive, so it may be deleted before them.
 
 use super::{
-    arg_bytes, arg_mut, arg_ref, arg_str, guard, guard_or, path_arg, wasihost_engine_t,
+    FfiError, arg_bytes, arg_mut, arg_ref, arg_str, guard, guard_or, path_arg, wasihost_engine_t,
     wasihost_error_t, write_out,
 };
 use crate::cache::{CacheStatus, ModuleCache};
@@ -43,6 +43,17 @@ pub const WASIHOST_CACHE_REBUILT: wasihost_cache_status_t = 3;
 /// The module was compiled, but could not be stored (e.g. the directory is
 /// not writable); the module is fine.
 pub const WASIHOST_CACHE_NOT_STORED: wasihost_cache_status_t = 4;
+
+/// Flags for `wasihost_module_new_cached_flags` (an OR of the
+/// `WASIHOST_CACHE_FLAG_*` values, or 0).
+#[allow(non_camel_case_types)]
+pub type wasihost_cache_flags_t = u32;
+
+/// Flag for `wasihost_module_new_cached_flags`: use an existing cache
+/// directory even when its group or everyone may write it, or another
+/// user owns it (refused otherwise). Only for a directory whose every
+/// writer is trusted: any of them can replace the machine code it holds.
+pub const WASIHOST_CACHE_FLAG_ALLOW_SHARED_DIR: wasihost_cache_flags_t = 1;
 
 fn new_module(module: Module) -> *mut wasihost_module_t {
     Box::into_raw(Box::new(wasihost_module_t { module }))
@@ -116,17 +127,29 @@ pub extern "C" fn wasihost_module_from_file(
 /// Loads a module through the compiled-module cache in `cache_dir`
 /// (`cache_dir_len` bytes; NULL selects the default directory:
 /// `$WASIHOST_CACHE_DIR`, else `$XDG_CACHE_HOME/wasihost`, else
-/// `$HOME/.cache/wasihost`).
+/// `$HOME/.cache/wasihost`). The same as `wasihost_module_new_cached_flags`
+/// with flags 0.
 ///
 /// Entries are keyed by the SHA-256 of `bytes` and of the engine's
 /// settings. A valid entry is loaded without compiling; a missing, corrupt
-/// or stale one is (re)compiled and stored. Cache trouble never fails the
-/// call (only invalid wasm or arguments do): it is reported in
-/// `*status_out` (may be NULL), one of the `WASIHOST_CACHE_*` values; with
-/// a NULL `cache_dir` and no default directory (none of the three
-/// variables set), the module is compiled and the status is
-/// `WASIHOST_CACHE_NOT_STORED`. The cache directory must be writable only by
-/// trusted users: its entries are machine code.
+/// or stale one is (re)compiled and stored. Cache trouble does not fail
+/// the call: it is reported in `*status_out` (may be NULL), one of the
+/// `WASIHOST_CACHE_*` values; with a NULL `cache_dir` and no default
+/// directory (none of the three variables set), the module is compiled
+/// and the status is `WASIHOST_CACHE_NOT_STORED`.
+///
+/// The entries are machine code, so the directory must be private. What
+/// the cache creates is: the directory and missing parents get mode 0700,
+/// entries 0600, whatever the umask. An existing directory that its group
+/// or everyone may write (a sticky `/tmp`-style one included), or that is
+/// owned by another user than the effective uid (or root), is refused:
+/// an error of kind `WASIHOST_ERROR_KIND_IO` with errno 63 (`perm`) whose
+/// message names the directory, its mode and owner, and the fix. The
+/// check is made on the directory a symlink leads to, through the
+/// descriptor every entry is then read and written by.
+/// `WASIHOST_CACHE_FLAG_ALLOW_SHARED_DIR` accepts such a directory.
+///
+/// Errors: invalid wasm, invalid arguments, and a refused directory.
 #[unsafe(no_mangle)]
 pub extern "C" fn wasihost_module_new_cached(
     engine: *const wasihost_engine_t,
@@ -137,11 +160,42 @@ pub extern "C" fn wasihost_module_new_cached(
     status_out: *mut wasihost_cache_status_t,
     module_out: *mut *mut wasihost_module_t,
 ) -> *mut wasihost_error_t {
+    wasihost_module_new_cached_flags(
+        engine,
+        bytes,
+        len,
+        cache_dir,
+        cache_dir_len,
+        0,
+        status_out,
+        module_out,
+    )
+}
+
+/// `wasihost_module_new_cached` with `flags`: 0, or
+/// `WASIHOST_CACHE_FLAG_ALLOW_SHARED_DIR` to use an existing cache
+/// directory that others may write or another user owns. Unknown flag bits
+/// are `WASIHOST_ERROR_KIND_INVALID_ARGUMENT`.
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub extern "C" fn wasihost_module_new_cached_flags(
+    engine: *const wasihost_engine_t,
+    bytes: *const u8,
+    len: usize,
+    cache_dir: *const u8,
+    cache_dir_len: usize,
+    flags: wasihost_cache_flags_t,
+    status_out: *mut wasihost_cache_status_t,
+    module_out: *mut *mut wasihost_module_t,
+) -> *mut wasihost_error_t {
     guard(|| {
         // SAFETY: NULL or live pointers, by the contract.
         let engine = unsafe { arg_ref(engine, "engine") }?;
         let bytes = unsafe { arg_bytes(bytes, len, "bytes") }?;
         let out = unsafe { arg_mut(module_out, "module_out") }?;
+        if flags & !WASIHOST_CACHE_FLAG_ALLOW_SHARED_DIR != 0 {
+            return Err(FfiError::invalid(format!("unknown cache flags {flags:#x}")));
+        }
         let dir = if cache_dir.is_null() {
             ModuleCache::default_dir()
         } else {
@@ -150,7 +204,9 @@ pub extern "C" fn wasihost_module_new_cached(
             Some(path_arg(cache_dir, cache_dir_len, "cache_dir")?)
         };
         let (module, status) = match dir {
-            Some(dir) => ModuleCache::new(dir).load(&engine.engine, bytes)?,
+            Some(dir) => ModuleCache::new(dir)
+                .allow_shared_dir(flags & WASIHOST_CACHE_FLAG_ALLOW_SHARED_DIR != 0)
+                .load(&engine.engine, bytes)?,
             // No default directory (none of the variables is set): the
             // module is compiled, and the status says it was not stored.
             None => (Module::new(&engine.engine, bytes)?, CacheStatus::NotStored),

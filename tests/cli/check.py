@@ -20,18 +20,22 @@ order sharing one scratch directory. A run has:
   run        the arguments after the command prefix
   setup      files to make first: {"mkdir": P}, {"write": P, "text": T},
              {"write_hex": P, "hex": H}, {"symlink": P, "to": T},
-             {"corrupt_cache": DIR} (overwrites every entry in DIR)
+             {"corrupt_cache": DIR} (overwrites every entry in DIR),
+             {"chmod": P, "mode": "777"} (octal)
   env        variables added to the runner's environment
   unset_env  variables removed from it
   stdin      text fed to the runner's stdin (default: empty)
   cwd        working directory (default: the scratch directory)
+  umask      the runner's umask, octal (default: check.py's own)
   expect     status (exact), stdout / stderr (exact), stdout_contains /
              stderr_contains (substrings; of stderr, in any case: messages
              differ in capitals between layers), stderr_one_line (one line,
              ending in a newline), files ({path: exact content}), absent
              ([paths that must not exist]), cache ({"dir": D, "entries":
              N, "same_as_before": bool}: N *.cwasm entries in D; the same
-             file (inode and bytes) as after the previous step, or not)
+             file (inode and bytes) as after the previous step, or not;
+             "entry_mode": "600": every entry's mode, octal), modes
+             ({path: octal mode}: the permission bits of each path)
   tags       labels --skip-tag can leave out
   xfail      why the case is known to fail (a library bug): reported, not
              counted as a failure; a pass is an error (drop the marker)
@@ -266,6 +270,8 @@ def do_setup(op):
     elif "symlink" in op:
         os.makedirs(os.path.dirname(op["symlink"]), exist_ok=True)
         os.symlink(op["to"], op["symlink"])
+    elif "chmod" in op:
+        os.chmod(op["chmod"], int(op["mode"], 8))
     elif "corrupt_cache" in op:
         for e in cache_entries(op["corrupt_cache"]):
             with open(e, "r+b") as f:
@@ -305,6 +311,9 @@ def run_step(step, prefix, vars, state):
     for name in step.get("unset_env", []):
         env.pop(name, None)
     cmd = prefix + step["run"]
+    if "umask" in step:
+        # Through the shell: os.umask in this threaded process would race.
+        cmd = ["sh", "-c", 'umask %s && exec "$@"' % step["umask"], "sh"] + cmd
     try:
         p = subprocess.run(cmd, input=step.get("stdin", "").encode(), capture_output=True,
                            cwd=step.get("cwd", vars["tmp"]), env=env, timeout=RUN_TIMEOUT)
@@ -344,6 +353,14 @@ def run_step(step, prefix, vars, state):
         if got != render(want):
             fails.append("file %s differs:\n--- want:\n%s\n--- got:\n%s"
                          % (path, show(render(want)), show(got)))
+    for path, want in exp.get("modes", {}).items():
+        try:
+            got = "%o" % (os.lstat(path).st_mode & 0o7777)
+        except OSError as e:
+            fails.append("mode of %s: %s" % (path, e))
+            continue
+        if got != want:
+            fails.append("mode of %s is %s, want %s" % (path, got, want))
     for path in exp.get("absent", []):
         if os.path.lexists(path):
             fails.append("%s exists" % path)
@@ -354,6 +371,11 @@ def run_step(step, prefix, vars, state):
             fails.append("cache %s holds %d entries, want %d: %s"
                          % (c["dir"], len(entries), c["entries"], entries))
         elif entries:
+            for e in entries:
+                got = "%o" % (os.stat(e).st_mode & 0o7777)
+                if "entry_mode" in c and got != c["entry_mode"]:
+                    fails.append("cache entry %s has mode %s, want %s"
+                                 % (e, got, c["entry_mode"]))
             ident = [cache_identity(e) for e in entries]
             before = state.get(c["dir"])
             if "same_as_before" in c:
