@@ -11,7 +11,7 @@ from ctypes import byref, c_uint32, c_void_p
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping, Union
 
-from . import _callbacks, _ffi
+from . import _callbacks, _ffi, _validate
 from ._handle import Handle
 from ._values import WasmArg, from_c, to_c
 from .errors import check, take
@@ -49,12 +49,8 @@ def version() -> str:
     return (_ffi.lib().wasihost_version() or b"").decode()
 
 
-def _bytes(s: TextArg | os.PathLike[Any]) -> bytes:
-    if isinstance(s, (bytes, bytearray, memoryview)):
-        return bytes(s)
-    if isinstance(s, str) or hasattr(s, "__fspath__"):
-        return os.fsencode(s)
-    raise TypeError(f"expected str, bytes or os.PathLike, not {type(s).__name__}")
+def _bytes(s: TextArg | os.PathLike[Any], name: str = "argument") -> bytes:
+    return _validate.text(s, name)
 
 
 def _fileno(obj: Any) -> int | None:
@@ -101,6 +97,9 @@ class Capture:
     """
 
     limit: int = DEFAULT_CAPTURE_LIMIT
+
+    def __post_init__(self) -> None:
+        _validate.size(self.limit, "Capture.limit")
 
 
 CAPTURE = Capture()
@@ -191,10 +190,11 @@ class Module(Handle):
                 "Module() takes bytes; use Module.from_wat(text) for WAT text"
                 " or Module.from_file(path) for a file"
             )
-        data = bytes(wasm)
+        data = _validate.binary(wasm, "wasm")
         self._adopt(engine, lambda lib, e, out: lib.wasihost_module_new(e, data, len(data), out))
 
     def _adopt(self, engine: Engine | None, make: Callable[[Any, int, Any], Any]) -> None:
+        _validate.instance_of(engine, Engine, "engine")
         lib = _ffi.lib()
         out = c_void_p()
         with (engine or default_engine())._use() as e:
@@ -210,7 +210,7 @@ class Module(Handle):
     @classmethod
     def from_wat(cls, wat: str | bytes, *, engine: Engine | None = None) -> Module:
         """Compiles WAT text; a syntax error names its line and column."""
-        data = wat.encode("utf-8") if isinstance(wat, str) else bytes(wat)
+        data = wat.encode("utf-8") if isinstance(wat, str) else _validate.binary(wat, "wat")
         return cls._make(
             engine, lambda lib, e, out: lib.wasihost_module_from_wat(e, data, len(data), out)
         )
@@ -230,7 +230,8 @@ class Module(Handle):
         directory, or a directory), the module goes through the
         compiled-module cache: see :meth:`cached`.
         """
-        p = _bytes(path)
+        p = _bytes(path, "path")
+        _validate.cache(cache)
         if cache is not False:
             with open(p, "rb") as f:
                 data = f.read()
@@ -257,8 +258,8 @@ class Module(Handle):
         happened. The cache directory must be writable only by trusted
         users: its entries are machine code.
         """
-        data = bytes(wasm)
-        d = None if cache_dir is None else _bytes(cache_dir)
+        data = _validate.binary(wasm, "wasm")
+        d = None if cache_dir is None else _bytes(cache_dir, "cache_dir")
         status = c_uint32(0)
         module = cls._make(
             engine,
@@ -279,7 +280,7 @@ class Module(Handle):
         :class:`~wasihost.ModuleError`); still, load only bytes that only
         trusted users could have written.
         """
-        b = bytes(data)
+        b = _validate.binary(data, "data")
         return cls._make(
             engine, lambda lib, e, out: lib.wasihost_module_deserialize(e, b, len(b), out)
         )
@@ -297,7 +298,7 @@ class Module(Handle):
 
     def has_export(self, name: str) -> bool:
         """Whether the module exports a function named ``name``."""
-        b = name.encode("utf-8")
+        b = _validate.name(name, "name")
         with self._use() as m:
             return bool(_ffi.lib().wasihost_module_has_export(m, b, len(b)))
 
@@ -339,6 +340,16 @@ class Config(Handle):
         stderr: OutputSink = None,
         max_open_fds: int | None = None,
     ) -> None:
+        # Whole-argument checks before anything is made; each item is
+        # checked by the method that applies it.
+        _validate.boolean(inherit_env, "inherit_env")
+        if args is not None:
+            args = _validate.arg_list(args, "args")
+        for what, m in (("env", env), ("dirs", dirs), ("ro_dirs", ro_dirs)):
+            if m is not None:
+                _validate.mapping(m, what)
+        if max_open_fds is not None:
+            _validate.size(max_open_fds, "max_open_fds")
         lib = _ffi.lib()
         ptr = lib.wasihost_config_new()
         if not ptr:
@@ -374,25 +385,27 @@ class Config(Handle):
 
     def push_arg(self, arg: TextArg) -> Config:
         """Appends one guest argument; the first is the program name (``argv[0]``)."""
-        b = _bytes(arg)
+        return self._push_arg(arg, "arg")
+
+    def _push_arg(self, arg: TextArg, what: str) -> Config:
+        b = _bytes(arg, what)
         return self._apply(_ffi.lib().wasihost_config_push_arg, b, len(b))
 
     def push_args(self, args: Iterable[TextArg]) -> Config:
-        """Appends each of ``args``."""
-        if isinstance(args, (str, bytes)):
-            raise TypeError("args is a list of arguments, not one string")
-        for a in args:
-            self.push_arg(a)
+        """Appends each of ``args`` (a list: one ``str`` is refused, not split)."""
+        for idx, a in enumerate(_validate.arg_list(args, "args")):
+            self._push_arg(a, f"args[{idx}]")
         return self
 
     def set_env(self, name: TextArg, value: TextArg) -> Config:
         """Sets a guest environment variable (replacing an earlier setting)."""
-        n, v = _bytes(name), _bytes(value)
+        n = _bytes(name, "env name")
+        v = _bytes(value, f"env[{name!r}]")
         return self._apply(_ffi.lib().wasihost_config_set_env, n, len(n), v, len(v))
 
     def update_env(self, env: Mapping[TextArg, TextArg]) -> Config:
         """Sets every variable of ``env``."""
-        for name, value in env.items():
+        for name, value in _validate.mapping(env, "env").items():
             self.set_env(name, value)
         return self
 
@@ -406,7 +419,7 @@ class Config(Handle):
         lib = _ffi.lib()
         if name is None:
             return self._apply(lib.wasihost_config_inherit_env)
-        n = _bytes(name)
+        n = _bytes(name, "name")
         return self._apply(lib.wasihost_config_inherit_env_var, n, len(n))
 
     def preopen(self, host_path: PathArg, guest_path: PathArg, readonly: bool = False) -> Config:
@@ -418,14 +431,13 @@ class Config(Handle):
         ``FileNotFoundError`` (a :class:`~wasihost.ConfigError`) now.
         Preopens get guest fds 3, 4, ... in order.
         """
-        h, g = _bytes(host_path), _bytes(guest_path)
-        flags = _ffi.WASIHOST_PREOPEN_READONLY if readonly else 0
+        h, g = _bytes(host_path, "host_path"), _bytes(guest_path, "guest_path")
+        flags = _ffi.WASIHOST_PREOPEN_READONLY if _validate.boolean(readonly, "readonly") else 0
         return self._apply(_ffi.lib().wasihost_config_preopen_dir, h, len(h), g, len(g), flags)
 
     def set_max_open_fds(self, n: int) -> Config:
         """The most fds the guest may hold open, stdio and preopens included (default 1024)."""
-        if n < 0:
-            raise ValueError("max_open_fds must be >= 0")
+        n = _validate.size(n, "max_open_fds")
         return self._apply(_ffi.lib().wasihost_config_set_max_open_fds, n)
 
     def set_stdin(self, source: StdinSource) -> Config:
@@ -454,10 +466,12 @@ class Config(Handle):
             b = bytes(source)
             return self._apply(lib.wasihost_config_stdin_bytes, b, len(b))
         if isinstance(source, str) or hasattr(source, "__fspath__"):
-            p = _bytes(source)
+            p = _bytes(source, "stdin")
             return self._apply(lib.wasihost_config_stdin_file, p, len(p))
-        if isinstance(source, int) and not isinstance(source, bool):
-            return self._apply(lib.wasihost_config_stdin_fd, source)
+        if isinstance(source, bool):
+            raise TypeError("stdin cannot be a bool")
+        if isinstance(source, int):
+            return self._apply(lib.wasihost_config_stdin_fd, _validate.fd(source, "stdin fd"))
         fd = _fileno(source)
         if fd is not None:
             return self._apply(lib.wasihost_config_stdin_fd, fd)
@@ -494,19 +508,19 @@ class Config(Handle):
 
     def _set_output(self, stream: Stream, sink: OutputSink, append: bool) -> Config:
         lib = _ffi.lib()
+        what = stream.name.lower() if isinstance(stream, Stream) else f"stream {stream}"
         is_path = isinstance(sink, str) or hasattr(sink, "__fspath__")
-        if append and not is_path:
+        if _validate.boolean(append, "append") and not is_path:
             raise TypeError("append=True is for a file path")
         if sink is DEVNULL:
             return self._apply(lib.wasihost_config_output_null, stream)
         if sink is INHERIT:
             return self._apply(lib.wasihost_config_output_inherit, stream)
         if isinstance(sink, Capture):
-            if sink.limit < 0:
-                raise ValueError("a capture limit must be >= 0")
-            return self._apply(lib.wasihost_config_output_capture, stream, sink.limit)
+            limit = _validate.size(sink.limit, f"{what} capture limit")
+            return self._apply(lib.wasihost_config_output_capture, stream, limit)
         if is_path:
-            p = _bytes(sink)
+            p = _bytes(sink, what)
             flags = _ffi.WASIHOST_OUTPUT_APPEND if append else 0
             return self._apply(lib.wasihost_config_output_file, stream, p, len(p), flags)
         if isinstance(sink, (bytes, bytearray, memoryview)):
@@ -514,8 +528,11 @@ class Config(Handle):
                 f"{stream.name.lower()} cannot be bytes: give a path as str or os.PathLike,"
                 " or an io.BytesIO to collect the output"
             )
-        if isinstance(sink, int) and not isinstance(sink, bool):
-            return self._apply(lib.wasihost_config_output_fd, stream, sink)
+        if isinstance(sink, bool):
+            raise TypeError(f"{what} cannot be a bool")
+        if isinstance(sink, int):
+            fd = _validate.fd(sink, f"{what} fd")
+            return self._apply(lib.wasihost_config_output_fd, stream, fd)
         fd = _fileno(sink)
         if fd is not None:
             flush = getattr(sink, "flush", None)
@@ -632,9 +649,8 @@ class Instance(Handle):
         A guest that calls ``proc_exit`` raises :class:`~wasihost.GuestExit`
         (its ``.code``); traps and interrupts raise as in :meth:`run`.
         """
-        if results < 0:
-            raise ValueError("results must be >= 0")
-        n = name.encode("utf-8")
+        results = _validate.size(results, "results")
+        n = _validate.name(name, "name")
         argv = (_ffi.wasihost_val_t * max(len(args), 1))()
         for idx, a in enumerate(args):
             to_c(a, argv[idx], idx)
@@ -656,7 +672,7 @@ class Instance(Handle):
         Raises :class:`~wasihost.InvalidArgumentError` for a stream the
         config did not capture.
         """
-        s = Stream[stream.upper()] if isinstance(stream, str) else Stream(stream)
+        s = _validate.member(stream, Stream, "stream")
         cap = _ffi.wasihost_capture_t()
         with self._use() as i:
             check(_ffi.lib().wasihost_instance_capture(i, s, byref(cap)))

@@ -7,7 +7,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
-from . import _ffi
+from . import _ffi, _validate
 from ._core import (
     CAPTURE,
     DEVNULL,
@@ -81,7 +81,7 @@ def _load(
 
 def run(
     wasm: PathArg | bytes | Module,
-    args: Iterable[TextArg] = (),
+    args: Iterable[TextArg] | None = (),
     *,
     argv0: TextArg | None = None,
     env: Mapping[TextArg, TextArg] | None = None,
@@ -120,7 +120,35 @@ def run(
     A trap raises :class:`~wasihost.Trap`; like :class:`~wasihost.Interrupted`
     and :class:`~wasihost.GuestExit` it carries the captured ``stdout`` and
     ``stderr``. A guest's exit never exits Python.
+
+    Every argument is checked before anything runs: a wrong type raises
+    ``TypeError`` (``args`` is a list: one ``str`` is refused, not split
+    into characters), a negative number ``ValueError``, a number too large
+    for the library ``OverflowError``; ``timeout`` must be a finite number
+    of seconds > 0.
     """
+    if not isinstance(wasm, (Module, str, bytes, bytearray, memoryview, os.PathLike)):
+        raise TypeError(
+            "wasm must be a path (str or os.PathLike), the module's bytes or a"
+            f" wasihost.Module, not {type(wasm).__name__}"
+        )
+    args = () if args is None else _validate.arg_list(args, "args")
+    for idx, a in enumerate(args):
+        _validate.text(a, f"args[{idx}]")
+    if argv0 is not None:
+        _validate.text(argv0, "argv0")
+    for what, flag in (("inherit_env", inherit_env), ("check", check)):
+        _validate.boolean(flag, what)
+    for what, m in (("env", env), ("dirs", dirs), ("ro_dirs", ro_dirs)):
+        if m is not None:
+            _validate.mapping(m, what)
+    if capture_limit is not None:
+        capture_limit = _validate.size(capture_limit, "capture_limit")
+    if max_open_fds is not None:
+        _validate.size(max_open_fds, "max_open_fds")
+    timeout = _validate.timeout(timeout)
+    _validate.cache(cache)
+    _validate.instance_of(engine, Engine, "engine")
     if capture_limit is not None:
         if stdout is CAPTURE:
             stdout = Capture(capture_limit)
@@ -128,19 +156,21 @@ def run(
             stderr = Capture(capture_limit)
     if argv0 is None:
         argv0 = os.fspath(wasm) if isinstance(wasm, (str, os.PathLike)) else "module.wasm"
-    module, own_module = _load(wasm, engine, cache)
-    try:
-        with Config(
-            args=[argv0, *args],
-            env=env,
-            inherit_env=inherit_env,
-            dirs=dirs,
-            ro_dirs=ro_dirs,
-            stdin=stdin,
-            stdout=stdout,
-            stderr=stderr,
-            max_open_fds=max_open_fds,
-        ) as config:
+    # The config first: it checks every item (stdio, paths) before the
+    # module is compiled.
+    with Config(
+        args=[argv0, *args],
+        env=env,
+        inherit_env=inherit_env,
+        dirs=dirs,
+        ro_dirs=ro_dirs,
+        stdin=stdin,
+        stdout=stdout,
+        stderr=stderr,
+        max_open_fds=max_open_fds,
+    ) as config:
+        module, own_module = _load(wasm, engine, cache)
+        try:
             captures = (isinstance(stdout, Capture), isinstance(stderr, Capture))
             try:
                 instance = Instance(module, config)
@@ -148,9 +178,9 @@ def run(
                 return _finish(RunResult(e.code, None, None), check)
             with instance:
                 return _finish(_run_instance(instance, captures, timeout), check)
-    finally:
-        if own_module:
-            module.close()
+        finally:
+            if own_module:
+                module.close()
 
 
 def _finish(result: RunResult, check: bool) -> RunResult:

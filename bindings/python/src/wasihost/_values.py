@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 from typing import Union
 
-from . import _ffi
+from . import _ffi, _validate
 
 __all__ = ["Value", "i32", "i64", "f32", "f64", "WasmArg"]
 
@@ -55,7 +55,7 @@ def i64(value: int) -> Value:
 
 def f32(value: float) -> Value:
     """A 32-bit float (rounded to single precision)."""
-    v = float(value)
+    v = _validate.real(value, "f32 value")
     if math.isfinite(v) and abs(v) > 3.4028234663852886e38:
         raise OverflowError(f"{value} does not fit in f32")
     return Value(_ffi.WASIHOST_VAL_F32, v)
@@ -63,7 +63,7 @@ def f32(value: float) -> Value:
 
 def f64(value: float) -> Value:
     """A 64-bit float."""
-    return Value(_ffi.WASIHOST_VAL_F64, float(value))
+    return Value(_ffi.WASIHOST_VAL_F64, _validate.real(value, "f64 value"))
 
 
 WasmArg = Union[Value, int, float]

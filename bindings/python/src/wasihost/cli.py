@@ -10,7 +10,7 @@ import os
 import sys
 from typing import Sequence
 
-from . import _ffi
+from . import _ffi, _validate
 from ._core import INHERIT, Config, Engine, Instance, Module
 from .errors import GuestExit, Interrupted, InvalidArgumentError, Trap, WasiHostError
 
@@ -231,7 +231,10 @@ def _run(actions: list[tuple[str, str | None]], argv: Sequence[str], first: int)
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Runs the command line ``argv`` (default: ``sys.argv[1:]``); returns the exit status."""
-    args = list(sys.argv[1:] if argv is None else argv)
+    args = _validate.arg_list(sys.argv[1:] if argv is None else argv, "argv")
+    for idx, a in enumerate(args):
+        if not isinstance(a, str):
+            raise TypeError(f"argv[{idx}] must be str, not {type(a).__name__}")
     try:
         actions, first = _parse(args)
         return _run(actions, args, first)
