@@ -135,27 +135,48 @@ func (s CacheStatus) String() string {
 	return fmt.Sprintf("CacheStatus(%d)", uint32(s))
 }
 
+// CacheOption changes how [NewModuleCached] uses its directory.
+type CacheOption func(*C.wasihost_cache_flags_t)
+
+// AllowSharedCacheDir makes [NewModuleCached] use an existing cache
+// directory that its group or everyone may write, or that another user
+// owns, instead of refusing it. Only for a directory whose every writer is
+// trusted: any of them can replace the machine code it holds.
+func AllowSharedCacheDir() CacheOption {
+	return func(f *C.wasihost_cache_flags_t) { *f |= C.WASIHOST_CACHE_FLAG_ALLOW_SHARED_DIR }
+}
+
 // NewModuleCached loads a module (binary or WAT) through the
 // compiled-module cache in cacheDir: a valid entry is loaded without
 // compiling, a missing, corrupt or stale one is (re)compiled and stored.
 // Entries are keyed by the SHA-256 of wasm and of the engine's settings.
-// Cache trouble never fails the call; the status says what happened.
+// Cache trouble (a directory that cannot be created or written, a corrupt
+// entry) does not fail the call; the status says what happened.
 //
 // An empty cacheDir selects the library's default directory:
 // $WASIHOST_CACHE_DIR, else $XDG_CACHE_HOME/wasihost, else
 // $HOME/.cache/wasihost; with none of them set, the module is compiled and
-// the status is [CacheNotStored]. The directory must be writable only by
-// trusted users: its entries are machine code.
-func NewModuleCached(engine *Engine, wasm []byte, cacheDir string) (*Module, CacheStatus, error) {
+// the status is [CacheNotStored].
+//
+// The entries are machine code, so the directory must be private: what
+// the cache creates is (0700, entries 0600), and an existing directory
+// that its group or everyone may write, or that another user owns, gives
+// an *Error of kind [KindIO] that matches [io/fs.ErrPermission] and names the
+// directory and the fix; [AllowSharedCacheDir] uses it anyway.
+func NewModuleCached(engine *Engine, wasm []byte, cacheDir string, opts ...CacheOption) (*Module, CacheStatus, error) {
 	var ptr *C.wasihost_module_t
 	var status C.wasihost_cache_status_t
+	var flags C.wasihost_cache_flags_t
+	for _, o := range opts {
+		o(&flags)
+	}
 	err := engine.use(func(e *C.wasihost_engine_t) error {
 		p, n := bytesArg(wasm)
 		dp, dn := stringArg(cacheDir)
 		if cacheDir == "" {
 			dp = nil // the default directory
 		}
-		err := takeError(C.wasihost_module_new_cached(e, p, n, dp, dn, &status, &ptr))
+		err := takeError(C.wasihost_module_new_cached_flags(e, p, n, dp, dn, flags, &status, &ptr))
 		runtime.KeepAlive(wasm)
 		runtime.KeepAlive(cacheDir)
 		return err

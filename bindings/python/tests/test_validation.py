@@ -244,6 +244,8 @@ def test_capture_checks_its_limit_when_made(limit: Any, error: type) -> None:
 
 def test_capture_limit_up_to_size_max() -> None:
     assert Capture(SIZE_MAX).limit == SIZE_MAX
+    limit = Capture(Index(5)).limit
+    assert limit == 5 and type(limit) is int
     with Config(stdout=Capture(SIZE_MAX)):
         pass
 

@@ -54,6 +54,9 @@ Options (VALUE may also be given as --option=VALUE):
   --cache-dir DIR         keep compiled modules in DIR (default:
                           $WASIHOST_CACHE_DIR, else $XDG_CACHE_HOME/wasihost,
                           else $HOME/.cache/wasihost)
+  --cache-allow-shared    use the cache directory even if others may write
+                          it or another user owns it (refused otherwise:
+                          anyone who can write it can replace the code run)
   --no-cache              compile the module without the cache
   -h, --help              print this help and exit
 
@@ -66,14 +69,15 @@ or set up (a missing file, invalid wasm, no _start, a missing --dir).
 
 // options maps each option to whether it takes a value.
 var options = map[string]bool{
-	"--dir":       true,
-	"--ro-dir":    true,
-	"--env":       true,
-	"--stdin":     true,
-	"--cache-dir": true,
-	"--no-cache":  false,
-	"--help":      false,
-	"-h":          false,
+	"--dir":                true,
+	"--ro-dir":             true,
+	"--env":                true,
+	"--stdin":              true,
+	"--cache-dir":          true,
+	"--cache-allow-shared": false,
+	"--no-cache":           false,
+	"--help":               false,
+	"-h":                   false,
 }
 
 // action is one option from the command line, with its value.
@@ -245,7 +249,7 @@ func strerror(err error) string {
 
 // loadModule loads the module at path: through the cache unless noCache.
 // Returns the module, or an exit status (after reporting the error).
-func loadModule(engine *wasihost.Engine, path string, noCache bool, cacheDir string, hasCacheDir bool) (*wasihost.Module, int) {
+func loadModule(engine *wasihost.Engine, path string, noCache bool, cacheDir string, hasCacheDir, allowShared bool) (*wasihost.Module, int) {
 	var module *wasihost.Module
 	var err error
 	if noCache {
@@ -264,7 +268,18 @@ func loadModule(engine *wasihost.Engine, path string, noCache bool, cacheDir str
 		}
 		// Without --cache-dir and without a default directory (no HOME)
 		// the library compiles the module uncached.
-		module, _, err = wasihost.NewModuleCached(engine, data, cacheDir)
+		var opts []wasihost.CacheOption
+		if allowShared {
+			opts = append(opts, wasihost.AllowSharedCacheDir())
+		}
+		module, _, err = wasihost.NewModuleCached(engine, data, cacheDir, opts...)
+	}
+	var werr *wasihost.Error
+	if err != nil && !noCache && errors.As(err, &werr) && werr.Kind == wasihost.KindIO && werr.Errno == wasihost.ErrnoPerm {
+		// The cache directory is not private: the message names it and
+		// says what to do; add the option that allows it anyway.
+		fmt.Fprintf(os.Stderr, "wasihost-run: %s (--cache-allow-shared)\n", werr.Message)
+		return nil, exitUsage
 	}
 	if err != nil {
 		// An I/O error names the file already; wasmtime's does not.
@@ -310,11 +325,13 @@ func run(args []string) int {
 		}
 	}
 	var cacheDir string
-	var noCache, hasCacheDir bool
+	var noCache, hasCacheDir, allowShared bool
 	for _, a := range actions {
 		switch a.name {
 		case "--cache-dir":
 			cacheDir, hasCacheDir = a.value, true
+		case "--cache-allow-shared":
+			allowShared = true
 		case "--no-cache":
 			noCache = true
 		default:
@@ -330,7 +347,7 @@ func run(args []string) int {
 		return exitUsage
 	}
 	defer engine.Close()
-	module, status := loadModule(engine, modulePath, noCache, cacheDir, hasCacheDir)
+	module, status := loadModule(engine, modulePath, noCache, cacheDir, hasCacheDir, allowShared)
 	if status != 0 {
 		return status
 	}

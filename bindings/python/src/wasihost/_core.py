@@ -99,7 +99,8 @@ class Capture:
     limit: int = DEFAULT_CAPTURE_LIMIT
 
     def __post_init__(self) -> None:
-        _validate.size(self.limit, "Capture.limit")
+        # Checked when made; an int-like limit is kept as an int.
+        object.__setattr__(self, "limit", _validate.size(self.limit, "Capture.limit"))
 
 
 CAPTURE = Capture()
@@ -298,7 +299,7 @@ class Module(Handle):
 
     def has_export(self, name: str) -> bool:
         """Whether the module exports a function named ``name``."""
-        b = _validate.name(name, "name")
+        b = _validate.export_name(name, "name")
         with self._use() as m:
             return bool(_ffi.lib().wasihost_module_has_export(m, b, len(b)))
 
@@ -650,7 +651,7 @@ class Instance(Handle):
         (its ``.code``); traps and interrupts raise as in :meth:`run`.
         """
         results = _validate.size(results, "results")
-        n = _validate.name(name, "name")
+        n = _validate.export_name(name, "name")
         argv = (_ffi.wasihost_val_t * max(len(args), 1))()
         for idx, a in enumerate(args):
             to_c(a, argv[idx], idx)

@@ -63,6 +63,7 @@ WASIHOST_CACHE_HIT = 1
 WASIHOST_CACHE_MISS = 2
 WASIHOST_CACHE_REBUILT = 3
 WASIHOST_CACHE_NOT_STORED = 4
+WASIHOST_CACHE_FLAG_ALLOW_SHARED_DIR = 1
 
 CONSTANTS: dict[str, int] = {
     name: value for name, value in globals().items() if name.startswith("WASIHOST_")
@@ -77,6 +78,7 @@ INT_TYPEDEFS: dict[str, Any] = {
     "wasihost_error_kind_t": c_uint32,
     "wasihost_valkind_t": c_uint32,
     "wasihost_cache_status_t": c_uint32,
+    "wasihost_cache_flags_t": c_uint32,
 }
 
 # Opaque handles are plain addresses (c_void_p): ctypes gives them back as
@@ -198,6 +200,10 @@ FUNCTIONS: dict[str, tuple[Any, list[Any]]] = {
     "wasihost_module_new_cached": (
         _err,
         [_p, _b, c_size_t, _b, c_size_t, POINTER(c_uint32), _pp],
+    ),
+    "wasihost_module_new_cached_flags": (
+        _err,
+        [_p, _b, c_size_t, _b, c_size_t, c_uint32, POINTER(c_uint32), _pp],
     ),
     "wasihost_module_serialize": (_err, [_p, POINTER(wasihost_bytes_t)]),
     "wasihost_module_deserialize": (_err, [_p, _b, c_size_t, _pp]),

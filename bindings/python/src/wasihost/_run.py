@@ -61,7 +61,10 @@ def _exit_error(code: int, result: RunResult) -> GuestExit:
 
 
 def _load(
-    wasm: PathArg | bytes | Module, engine: Engine | None, cache: bool | PathArg
+    wasm: PathArg | bytes | Module,
+    engine: Engine | None,
+    cache: bool | PathArg,
+    allow_shared: bool = False,
 ) -> tuple[Module, bool]:
     """The module and whether run() owns it (and must close it)."""
     if isinstance(wasm, Module):
@@ -69,14 +72,24 @@ def _load(
     if isinstance(wasm, (bytes, bytearray, memoryview)):
         if cache is False:
             return Module(wasm, engine=engine), True
-        return Module.cached(wasm, engine=engine, cache_dir=None if cache is True else cache), True
+        cache_dir = None if cache is True else cache
+        return (
+            Module.cached(wasm, engine=engine, cache_dir=cache_dir, allow_shared_dir=allow_shared),
+            True,
+        )
     if cache is True:
         # As the CLI: without a default cache directory (no HOME), run without it.
         try:
-            return Module.from_file(wasm, engine=engine, cache=True), True
+            return (
+                Module.from_file(wasm, engine=engine, cache=True, cache_allow_shared=allow_shared),
+                True,
+            )
         except InvalidArgumentError:
             return Module.from_file(wasm, engine=engine), True
-    return Module.from_file(wasm, engine=engine, cache=cache), True
+    return (
+        Module.from_file(wasm, engine=engine, cache=cache, cache_allow_shared=allow_shared),
+        True,
+    )
 
 
 def run(
@@ -95,6 +108,7 @@ def run(
     max_open_fds: int | None = None,
     timeout: float | None = None,
     cache: bool | PathArg = False,
+    cache_allow_shared: bool = False,
     engine: Engine | None = None,
     check: bool = False,
 ) -> RunResult:
@@ -114,7 +128,9 @@ def run(
 
     ``timeout`` (seconds) interrupts the guest, which raises
     :class:`~wasihost.Interrupted`. ``cache`` loads the module through the
-    compiled-module cache (True: the default directory; or a directory).
+    compiled-module cache (True: the default directory; or a directory);
+    ``cache_allow_shared`` uses a cache directory that others may write or
+    another user owns (refused with :class:`PermissionError` otherwise).
     ``check`` raises :class:`~wasihost.GuestExit` for a nonzero exit code.
 
     A trap raises :class:`~wasihost.Trap`; like :class:`~wasihost.Interrupted`
@@ -169,7 +185,7 @@ def run(
         stderr=stderr,
         max_open_fds=max_open_fds,
     ) as config:
-        module, own_module = _load(wasm, engine, cache)
+        module, own_module = _load(wasm, engine, cache, cache_allow_shared)
         try:
             captures = (isinstance(stdout, Capture), isinstance(stderr, Capture))
             try:

@@ -135,7 +135,7 @@ def binary(value: Any, name: str) -> bytes:
         raise TypeError(f"{name} must be bytes-like, not {_type_name(value)}") from None
 
 
-def name(value: Any, what: str) -> bytes:
+def export_name(value: Any, what: str) -> bytes:
     """An export name: ``str`` (UTF-8) or ``bytes``."""
     if isinstance(value, str):
         return value.encode("utf-8")

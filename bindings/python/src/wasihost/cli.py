@@ -40,6 +40,9 @@ Options (VALUE may also be given as --option=VALUE):
   --cache-dir DIR         keep compiled modules in DIR (default:
                           $WASIHOST_CACHE_DIR, else $XDG_CACHE_HOME/wasihost,
                           else $HOME/.cache/wasihost)
+  --cache-allow-shared    use the cache directory even if others may write
+                          it or another user owns it (refused otherwise:
+                          anyone who can write it can replace the code run)
   --no-cache              compile the module without the cache
   -h, --help              print this help and exit
 
@@ -57,6 +60,7 @@ _OPTIONS = {
     "--env": True,
     "--stdin": True,
     "--cache-dir": True,
+    "--cache-allow-shared": False,
     "--no-cache": False,
     "--help": False,
     "-h": False,
@@ -159,7 +163,9 @@ def _apply(config: Config, name: str, value: str) -> None:
             raise _Exit(EXIT_USAGE) from None
 
 
-def _load(engine: Engine, path: str, no_cache: bool, cache_dir: str | None) -> Module:
+def _load(
+    engine: Engine, path: str, no_cache: bool, cache_dir: str | None, allow_shared: bool = False
+) -> Module:
     try:
         if no_cache:
             module = Module.from_file(path, engine=engine)
@@ -171,7 +177,9 @@ def _load(engine: Engine, path: str, no_cache: bool, cache_dir: str | None) -> M
                 _say(f"cannot read {path}: {os.strerror(e.errno) if e.errno else e}")
                 raise _Exit(EXIT_USAGE) from None
             try:
-                module = Module.cached(data, engine=engine, cache_dir=cache_dir)
+                module = Module.cached(
+                    data, engine=engine, cache_dir=cache_dir, allow_shared_dir=allow_shared
+                )
             except InvalidArgumentError:
                 # Without --cache-dir there may be no default directory (no
                 # HOME): then run without the cache rather than fail.
@@ -179,7 +187,12 @@ def _load(engine: Engine, path: str, no_cache: bool, cache_dir: str | None) -> M
                     raise
                 module = Module(data, engine=engine)
     except WasiHostError as e:
-        _say(f"{path}: {e.message}")
+        if not no_cache and e.kind == _ffi.WASIHOST_ERROR_KIND_IO and e.wasi_errno == 63:
+            # The cache directory is not private: the message names it and
+            # says what to do; add the option that allows it anyway.
+            _say(f"{e.message} (--cache-allow-shared)")
+        else:
+            _say(f"{path}: {e.message}")
         raise _Exit(EXIT_USAGE) from None
     if not module.has_export("_start"):
         module.close()
@@ -191,7 +204,7 @@ def _load(engine: Engine, path: str, no_cache: bool, cache_dir: str | None) -> M
 def _run(actions: list[tuple[str, str | None]], argv: Sequence[str], first: int) -> int:
     module_path = argv[first]
     cache_dir: str | None = None
-    no_cache = False
+    no_cache = allow_shared = False
     with Config() as config:
         try:
             # The guest's argv: the module path as given, then its arguments.
@@ -205,6 +218,8 @@ def _run(actions: list[tuple[str, str | None]], argv: Sequence[str], first: int)
         for name, value in actions:
             if name == "--cache-dir":
                 cache_dir = value
+            elif name == "--cache-allow-shared":
+                allow_shared = True
             elif name == "--no-cache":
                 no_cache = True
             else:
@@ -215,7 +230,7 @@ def _run(actions: list[tuple[str, str | None]], argv: Sequence[str], first: int)
         except WasiHostError as e:
             _say(f"cannot create the engine: {e.message}")
             return EXIT_USAGE
-        with engine, _load(engine, module_path, no_cache, cache_dir) as module:
+        with engine, _load(engine, module_path, no_cache, cache_dir, allow_shared) as module:
             try:
                 instance = Instance(module, config)
             except WasiHostError as e:
