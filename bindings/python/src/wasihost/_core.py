@@ -223,20 +223,27 @@ class Module(Handle):
         *,
         engine: Engine | None = None,
         cache: bool | PathArg = False,
+        cache_allow_shared: bool = False,
     ) -> Module:
         """Compiles the module (binary or WAT) in the file at ``path``.
 
         A missing file raises ``FileNotFoundError`` (a
         :class:`~wasihost.HostIOError`). With ``cache`` (True for the default
         directory, or a directory), the module goes through the
-        compiled-module cache: see :meth:`cached`.
+        compiled-module cache: see :meth:`cached` (``cache_allow_shared`` is
+        its ``allow_shared_dir``).
         """
         p = _bytes(path, "path")
         _validate.cache(cache)
         if cache is not False:
             with open(p, "rb") as f:
                 data = f.read()
-            return cls.cached(data, engine=engine, cache_dir=None if cache is True else cache)
+            return cls.cached(
+                data,
+                engine=engine,
+                cache_dir=None if cache is True else cache,
+                allow_shared_dir=cache_allow_shared,
+            )
         return cls._make(
             engine, lambda lib, e, out: lib.wasihost_module_from_file(e, p, len(p), out)
         )
@@ -248,6 +255,7 @@ class Module(Handle):
         *,
         engine: Engine | None = None,
         cache_dir: PathArg | None = None,
+        allow_shared_dir: bool = False,
     ) -> Module:
         """Loads ``wasm`` through the compiled-module cache in ``cache_dir``.
 
@@ -255,17 +263,30 @@ class Module(Handle):
         ``$WASIHOST_CACHE_DIR``, else ``$XDG_CACHE_HOME/wasihost``, else
         ``~/.cache/wasihost``. A valid entry is loaded without compiling;
         a missing, corrupt or stale one is compiled and stored. Cache
-        trouble never fails the call: :attr:`cache_status` says what
-        happened. The cache directory must be writable only by trusted
-        users: its entries are machine code.
+        trouble (a directory that cannot be created or written, a corrupt
+        entry) does not fail the call: :attr:`cache_status` says what
+        happened.
+
+        The entries are machine code, so the directory must be private:
+        what the cache creates is (0700, entries 0600), and an existing
+        directory that its group or everyone may write, or that another
+        user owns, raises :class:`PermissionError` (a
+        :class:`~wasihost.HostIOError`) whose message names it and the fix.
+        ``allow_shared_dir=True`` uses such a directory anyway: only when
+        everyone who can write it is trusted.
         """
+        if not isinstance(allow_shared_dir, bool):
+            raise TypeError(
+                f"allow_shared_dir must be a bool, not {type(allow_shared_dir).__name__}"
+            )
+        flags = _ffi.WASIHOST_CACHE_FLAG_ALLOW_SHARED_DIR if allow_shared_dir else 0
         data = _validate.binary(wasm, "wasm")
         d = None if cache_dir is None else _bytes(cache_dir, "cache_dir")
         status = c_uint32(0)
         module = cls._make(
             engine,
-            lambda lib, e, out: lib.wasihost_module_new_cached(
-                e, data, len(data), d, len(d or b""), byref(status), out
+            lambda lib, e, out: lib.wasihost_module_new_cached_flags(
+                e, data, len(data), d, len(d or b""), flags, byref(status), out
             ),
         )
         module.cache_status = CacheStatus(status.value) if status.value else None
