@@ -201,6 +201,7 @@ def test_bools_are_not_fds(flag: bool) -> None:
         ({"cache": 1}, "cache"),
         ({"cache": None}, "cache"),
         ({"engine": "default"}, "engine"),
+        ({"cache_allow_shared": "yes"}, "cache_allow_shared"),  # even without cache=
     ],
 )
 def test_run_refuses_wrong_types(pyguest: Module, kwargs: dict[str, Any], match: str) -> None:
@@ -327,6 +328,10 @@ def test_module_methods_name_the_bad_argument(tmp_path: Path) -> None:
         Module.from_file(tmp_path / "x.wasm", cache=1)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="cache_dir"):
         Module.cached(b"(module)", cache_dir=5)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="allow_shared_dir"):
+        Module.cached(b"(module)", cache_dir=tmp_path, allow_shared_dir=1)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="cache_allow_shared"):
+        Module.from_file(tmp_path / "x.wasm", cache_allow_shared="no")  # type: ignore[arg-type]
     with Module.from_wat('(module (func (export "f")))') as m:
         assert m.has_export("f") and m.has_export(b"f") and not m.has_export("g")
         with pytest.raises(TypeError, match="name"):

@@ -235,6 +235,7 @@ class Module(Handle):
         """
         p = _bytes(path, "path")
         _validate.cache(cache)
+        _validate.boolean(cache_allow_shared, "cache_allow_shared")
         if cache is not False:
             with open(p, "rb") as f:
                 data = f.read()
@@ -275,10 +276,7 @@ class Module(Handle):
         ``allow_shared_dir=True`` uses such a directory anyway: only when
         everyone who can write it is trusted.
         """
-        if not isinstance(allow_shared_dir, bool):
-            raise TypeError(
-                f"allow_shared_dir must be a bool, not {type(allow_shared_dir).__name__}"
-            )
+        _validate.boolean(allow_shared_dir, "allow_shared_dir")
         flags = _ffi.WASIHOST_CACHE_FLAG_ALLOW_SHARED_DIR if allow_shared_dir else 0
         data = _validate.binary(wasm, "wasm")
         d = None if cache_dir is None else _bytes(cache_dir, "cache_dir")

@@ -153,7 +153,11 @@ def run(
         _validate.text(a, f"args[{idx}]")
     if argv0 is not None:
         _validate.text(argv0, "argv0")
-    for what, flag in (("inherit_env", inherit_env), ("check", check)):
+    for what, flag in (
+        ("inherit_env", inherit_env),
+        ("check", check),
+        ("cache_allow_shared", cache_allow_shared),
+    ):
         _validate.boolean(flag, what)
     for what, m in (("env", env), ("dirs", dirs), ("ro_dirs", ro_dirs)):
         if m is not None:
