@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use wasmtime::{InstancePre, Linker, Store, UpdateDeadline, Val};
+use wasmtime::{Config, InstancePre, Linker, Store, UpdateDeadline, Val};
 
 use crate::error::{Error, ErrorKind};
 use crate::wasi_snapshot_preview1::link::{self, HostPanic, ProcExit, WasiState};
@@ -19,9 +19,55 @@ pub struct Engine {
     inner: wasmtime::Engine,
 }
 
+/// Sets one wasm feature on a [`wasmtime::Config`].
+type SetFeature = fn(&mut Config, bool) -> &mut Config;
+
+/// The wasm features of [`Engine::default_config`], in one place: the
+/// proposal's name, whether it is on, and the `Config` method that sets it
+/// (`None`: wasmtime has no switch, the feature is always on or off).
+///
+/// On: everything wasmtime 48 enables by default (the WebAssembly 3.0 set,
+/// threads included), each set explicitly so that the list stays true
+/// whatever a later wasmtime's defaults are. Off: proposals wasmtime 48
+/// leaves off by default. README.md ("Wasm features") mirrors this table.
+#[rustfmt::skip]
+const WASM_FEATURES: &[(&str, bool, Option<SetFeature>)] = &[
+    // WebAssembly 1.0 and 2.0.
+    ("mutable-global",            true,  None),
+    ("sign-extension",            true,  None),
+    ("nontrapping-float-to-int",  true,  None),
+    ("multi-value",               true,  Some(Config::wasm_multi_value)),
+    ("bulk-memory",               true,  Some(Config::wasm_bulk_memory)),
+    ("reference-types",           true,  Some(Config::wasm_reference_types)),
+    ("simd",                      true,  Some(Config::wasm_simd)),
+    // WebAssembly 3.0.
+    ("relaxed-simd",              true,  Some(Config::wasm_relaxed_simd)),
+    ("tail-call",                 true,  Some(Config::wasm_tail_call)),
+    ("extended-const",            true,  Some(Config::wasm_extended_const)),
+    ("function-references",       true,  Some(Config::wasm_function_references)),
+    ("gc",                        true,  Some(Config::wasm_gc)),
+    ("exceptions",                true,  Some(Config::wasm_exceptions)),
+    ("multi-memory",              true,  Some(Config::wasm_multi_memory)),
+    ("memory64",                  true,  Some(Config::wasm_memory64)),
+    ("threads",                   true,  Some(threads)),
+    // Off: not enabled by default in wasmtime 48.
+    ("legacy-exceptions",         false, None),
+    ("custom-page-sizes",         false, Some(Config::wasm_custom_page_sizes)),
+    ("wide-arithmetic",           false, Some(Config::wasm_wide_arithmetic)),
+    ("stack-switching",           false, Some(Config::wasm_stack_switching)),
+    ("shared-everything-threads", false, Some(Config::wasm_shared_everything_threads)),
+];
+
+/// The threads proposal: atomic instructions, and shared memories, which
+/// wasmtime validates with `wasm_threads` but creates only with
+/// `shared_memory` (off by default: a tier 2 wasmtime feature).
+fn threads(config: &mut Config, enable: bool) -> &mut Config {
+    config.wasm_threads(enable).shared_memory(enable)
+}
+
 impl Engine {
     /// An engine with the default settings: Cranelift, the wasm features
-    /// that toolchains emit today enabled (see [`Engine::default_config`]),
+    /// that wasmtime enables by default (see [`Engine::wasm_features`]),
     /// and interruption through [`Instance::interrupt_handle`].
     pub fn new() -> Result<Engine, Error> {
         Engine::with_config(&Engine::default_config())
@@ -30,27 +76,44 @@ impl Engine {
     /// The settings [`Engine::new`] uses, to adjust and pass to
     /// [`Engine::with_config`].
     ///
-    /// Enabled wasm features: exception handling (C++ and other languages
-    /// compiled with `-fwasm-exceptions`), tail calls, SIMD and relaxed
-    /// SIMD, bulk memory, multi-value, reference types, multiple memories,
-    /// extended constant expressions, and function references. Epoch
-    /// interruption is on, so that [`InterruptHandle::interrupt`] can stop
-    /// a running guest.
+    /// The wasm features on and off are those of [`Engine::wasm_features`].
+    /// Epoch interruption is on, so that [`InterruptHandle::interrupt`] can
+    /// stop a running guest.
     pub fn default_config() -> wasmtime::Config {
         let mut config = wasmtime::Config::new();
+        for &(_, enabled, set) in WASM_FEATURES {
+            if let Some(set) = set {
+                set(&mut config, enabled);
+            }
+        }
+        config.epoch_interruption(true);
         config
-            .wasm_exceptions(true)
-            .wasm_tail_call(true)
-            .wasm_simd(true)
-            .wasm_relaxed_simd(true)
-            .wasm_bulk_memory(true)
-            .wasm_multi_value(true)
-            .wasm_reference_types(true)
-            .wasm_multi_memory(true)
-            .wasm_extended_const(true)
-            .wasm_function_references(true)
-            .epoch_interruption(true);
-        config
+    }
+
+    /// The wasm proposals of [`Engine::default_config`] by name, and
+    /// whether each is enabled: the whole list, in one place.
+    ///
+    /// Enabled: everything wasmtime 48 enables by default, that is the
+    /// WebAssembly 1.0 and 2.0 features, relaxed SIMD, tail calls, extended
+    /// constant expressions, function references, GC, exception handling
+    /// (`try_table`, `throw`), multiple memories, 64-bit memories, and
+    /// threads (atomic instructions and shared memories: a module that uses
+    /// atomics, or defines and exports a shared memory, runs on the single
+    /// thread that runs it; WASI preview1 has no way to start a thread; a
+    /// module that imports a shared memory does not link, as the host
+    /// provides no memory). Disabled: the legacy exception
+    /// instructions (`try`/`catch`/`delegate`, which wasmtime does not
+    /// implement), custom page sizes, wide arithmetic, stack switching and
+    /// shared-everything threads.
+    ///
+    /// ```
+    /// let threads = wasihost_core::Engine::wasm_features().find(|(name, _)| *name == "threads");
+    /// assert_eq!(threads, Some(("threads", true)));
+    /// ```
+    pub fn wasm_features() -> impl Iterator<Item = (&'static str, bool)> {
+        WASM_FEATURES
+            .iter()
+            .map(|&(name, enabled, _)| (name, enabled))
     }
 
     /// An engine with wasmtime settings of your own. Without

@@ -76,6 +76,14 @@ GUESTS = {
     "stdio": "tests/guests/stdio.c",
     "sandbox": "tests/guests/sandbox.c",
     "wordfreq": "examples/guests/wordfreq.c",
+    "atomics": "tests/guests/atomics.c",
+}
+
+# Extra compile flags of some guests (the same as tests/wasm_features.rs):
+# atomics.c defines and exports a shared memory and uses atomic instructions.
+GUEST_FLAGS = {
+    "atomics": ["-matomics", "-mbulk-memory", "-Wl,--shared-memory",
+                "-Wl,--max-memory=1048576", "-Wl,--no-check-features"],
 }
 
 # Generous: only to turn a hang into a failure, never a measurement.
@@ -109,7 +117,8 @@ def build_guests(out_dir, names):
         if os.path.exists(wasm) and os.path.getmtime(wasm) >= newest:
             continue
         tmp = "%s.%d.tmp" % (wasm, os.getpid())
-        cmd = base + ["-Wall", "-Wextra", "-Wno-unused-parameter", src, "-o", tmp]
+        cmd = base + GUEST_FLAGS.get(name, []) + ["-Wall", "-Wextra", "-Wno-unused-parameter",
+                                                  src, "-o", tmp]
         jobs.append((name, wasm, tmp, cmd))
     procs = []
     for name, wasm, tmp, cmd in jobs:
