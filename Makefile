@@ -1,18 +1,20 @@
 # wasihost: build, run and test.
 #   make run      build the library and the C CLI; run the bundled guest program
-#   make test     every test: Rust, C (ASan/UBSan), the CLI, Python, Go
+#   make test     every test: Rust, C (ASan/UBSan), the CLI, Python, Go,
+#                 the official WASI test suite through the three CLIs
 #                 (installs the C-to-wasm toolchain if missing)
 #   make install  the library, header, pkg-config file and CLI under PREFIX
 #   make bench    the WASI call benchmark against wasmtime-wasi
 
 CARGO ?= cargo
+GO ?= $(shell command -v go || echo /usr/local/go/bin/go)
 GUEST_CC ?= clang
 GUEST_CFLAGS ?= --target=wasm32-wasi -O2 -Wall -Wextra -Werror
 BUILD := build
 GUEST_SRCS := $(wildcard examples/guests/*.c)
 GUEST_WASM := $(patsubst examples/guests/%.c,$(BUILD)/guests/%.wasm,$(GUEST_SRCS))
 
-.PHONY: all deps guests run test test-rust test-c test-cli test-python test-go lint bench \
+.PHONY: all deps guests run test test-rust test-c test-cli test-python test-go test-wasi-suite lint bench \
 	bench-smoke clean lib lib-debug header examples-c install
 
 PREFIX ?= /usr/local
@@ -74,7 +76,7 @@ examples-c: lib
 install: lib
 	DESTDIR="$(DESTDIR)" scripts/install.sh $(PREFIX) $(LIB_RELEASE) include
 
-test: deps guests lint test-rust test-c test-cli test-python test-go
+test: deps guests lint test-rust test-c test-cli test-python test-go test-wasi-suite
 
 # The C API suite under AddressSanitizer + UBSan (tests-c/).
 test-c: lib-debug
@@ -90,6 +92,13 @@ test-python: lib-debug test-cli
 
 test-go: lib-debug
 	bindings/go/test.sh
+
+# The official WASI test suite (tests/wasi-testsuite) through the C, the
+# Python and the Go CLI, default and strict errnos: 6 runs of 72 tests.
+test-wasi-suite: lib-debug
+	$(MAKE) -C examples-c all LIBDIR=../build/lib/debug OUT=../build/examples-c-debug
+	cd bindings/go && $(GO) build -tags wasihost_debug -o bin/wasihost-run ./cmd/wasihost-run
+	scripts/wasi-testsuite.sh
 
 test-rust:
 	$(CARGO) test --all-targets

@@ -175,8 +175,8 @@ fn open_oflags() {
          file_slash errno=54\n\
          directory_creat errno=28\n\
          directory_trunc errno=28\n\
-         directory_write errno=28\n\
-         directory_append errno=28\n\
+         directory_write errno=31\n\
+         directory_append errno=0\n\
          noent errno=44\n\
          noent_sub errno=44\n\
          noent_parent_creat errno=44\n\
@@ -185,7 +185,7 @@ fn open_oflags() {
          symlink_follow errno=0\n\
          symlink_follow fdstat errno=0 filetype=4 flags=0\n\
          symlink_follow read errno=0 n=5 \"hello\"\n\
-         dirlink_nofollow errno=54\n\
+         dirlink_nofollow errno=32\n\
          dirlink_follow errno=0\n\
          dirlink_follow fdstat errno=0 filetype=3 flags=0\n\
          dirlink_follow inner errno=0\n\
@@ -1099,7 +1099,7 @@ fn set_times_by_path_and_fd() {
              fd_now errno=0\n\
              open_f_ro errno=0\n\
              fd_no_right errno=76\n\
-             fd_stdout errno=28\n\
+             fd_stdout errno=8\n\
              fd_bad errno=8\n\
              libc_utimensat ret=0 errno=0\n\
              libc_futimens ret=0 errno=0\n\
@@ -1150,8 +1150,8 @@ fn set_size() {
          grow errno=0 type=4 size=10 nlink=1\n\
          grow pread errno=0 \"fi\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\"\n\
          offset_unchanged errno=0 pos=0\n\
-         too_big errno=22\n\
-         max errno=22\n\
+         too_big errno=28\n\
+         max errno=28\n\
          after_errors errno=0 type=4 size=10 nlink=1\n\
          same errno=0\n\
          open_ro errno=0\n\

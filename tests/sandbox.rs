@@ -957,7 +957,9 @@ fn trailing_slashes() {
             &["open_creat", "open_creat_nofollow", "open_excl"],
             Want::Is(ISDIR),
         )
-        .all(&items, &["mkdir"], Want::Is(EXIST));
+        .all(&items, &["mkdir"], Want::Is(EXIST))
+        // linkat(2): a new name that exists is `exist`, slash or not.
+        .all(&items, &["link_to"], Want::Is(EXIST));
     escape_run(
         &tree,
         jail_host(&tree),

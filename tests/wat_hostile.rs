@@ -289,25 +289,61 @@ fn fd_write_buffers_past_the_end() {
 
 #[test]
 fn fd_write_total_over_u32_max_is_inval() {
-    // 2^15 iovecs filling 4 pages, each naming all 4 pages: 2^33 bytes.
+    // IOV_MAX (1024) iovecs, each naming 4 MiB + 1 byte: 2^32 + 1024 bytes.
     let (mut g, out) = guest();
-    let size = g.grow(3);
-    assert_eq!(size, 4 * PAGE);
-    let n = size / 8;
-    let mut arr = Vec::with_capacity(size);
-    for _ in 0..n {
-        arr.extend_from_slice(&0u32.to_le_bytes());
-        arr.extend_from_slice(&(size as u32).to_le_bytes());
-    }
-    g.poke(0, &arr);
-    g.rejects("fd_write", &[1, 0, n as i64, 16], INVAL);
+    g.grow(79);
+    g.poke(0, &iovec_array(1024, (4 << 20) + 1));
+    g.rejects("fd_write", &[1, 0, 1024, 16], INVAL);
     assert_eq!(out.total_written(), 0);
     still_works(&mut g, &out);
 }
 
+/// `n` ciovecs/iovecs, each naming the `len` bytes at offset 0.
+fn iovec_array(n: u32, len: u32) -> Vec<u8> {
+    let mut arr = Vec::with_capacity(n as usize * 8);
+    for _ in 0..n {
+        arr.extend_from_slice(&0u32.to_le_bytes());
+        arr.extend_from_slice(&len.to_le_bytes());
+    }
+    arr
+}
+
+#[test]
+fn vectored_calls_take_at_most_iov_max_buffers() {
+    // 2^15 iovecs of 2^18 bytes (2^33 in all): the first IOV_MAX (1024)
+    // are written, a short write of 2^28 bytes, with no host memory sized
+    // by the guest's count.
+    let (mut g, out) = guest();
+    let size = g.grow(3);
+    let n = (size / 8) as u32;
+    g.poke(0, &iovec_array(n, size as u32));
+    assert_eq!(g.call("fd_write", &[1, 0, n as i64, 16]), SUCCESS);
+    assert_eq!(g.peek_u32(16), 1024 << 18);
+    assert_eq!(out.total_written(), 1024 << 18);
+    // fd_read with 2000 one-byte buffers reads at most 1024 bytes.
+    let input = vec![b'r'; 3000];
+    let host = WasiHost::builder()
+        .stdin(Input::bytes(input))
+        .build()
+        .unwrap();
+    let mut g = Guest::new(host);
+    g.grow(1);
+    let arr: Vec<u8> = (0..2000u32)
+        .flat_map(|i| {
+            let mut v = (PAGE as u32 + i).to_le_bytes().to_vec();
+            v.extend_from_slice(&1u32.to_le_bytes());
+            v
+        })
+        .collect();
+    g.poke(0, &arr);
+    assert_eq!(g.call("fd_read", &[0, 0, 2000, 16000]), SUCCESS);
+    assert_eq!(g.peek_u32(16000), 1024);
+    assert_eq!(g.peek(PAGE, 1025), [&[b'r'; 1024][..], &[0]].concat());
+}
+
 #[test]
 fn fd_write_total_of_exactly_u32_max_is_fine() {
-    // The boundary: 16383 buffers of 2^18 bytes plus one of 2^18 - 1 make
+    // The boundary: 1023 buffers of 2^22 bytes plus one of 2^22 - 1 make
     // exactly u32::MAX bytes; the write goes through (to a capture that
     // keeps only its cap).
     let out = Capture::new(16);
@@ -316,15 +352,11 @@ fn fd_write_total_of_exactly_u32_max_is_fine() {
         .build()
         .unwrap();
     let mut g = Guest::new(host);
-    let size = g.grow(3);
-    let n = 16384u32;
+    let size = g.grow(64);
+    let n = 1024u32;
     let mut arr = Vec::new();
     for i in 0..n {
-        let len = if i == n - 1 {
-            size as u32 - 1
-        } else {
-            size as u32
-        };
+        let len: u32 = if i == n - 1 { (4 << 20) - 1 } else { 4 << 20 };
         arr.extend_from_slice(&0u32.to_le_bytes());
         arr.extend_from_slice(&len.to_le_bytes());
     }
@@ -435,15 +467,9 @@ fn fd_read_into_a_buffer_ending_at_the_end_of_memory() {
 #[test]
 fn fd_read_total_over_u32_max_is_inval_and_consumes_nothing() {
     let (mut g, out) = abc_guest();
-    let size = g.grow(3);
-    let n = size / 8;
-    let mut arr = Vec::with_capacity(size);
-    for _ in 0..n {
-        arr.extend_from_slice(&0u32.to_le_bytes());
-        arr.extend_from_slice(&(size as u32).to_le_bytes());
-    }
-    g.poke(0, &arr);
-    g.rejects("fd_read", &[0, 0, n as i64, 16], INVAL);
+    g.grow(79);
+    g.poke(0, &iovec_array(1024, (4 << 20) + 1));
+    g.rejects("fd_read", &[0, 0, 1024, 16], INVAL);
     g.poke(0, &[0; 8 * 16]);
     abc_still_unread(&mut g);
     still_works(&mut g, &out);

@@ -439,18 +439,23 @@ fn poll_oneoff_two_ready_events_and_hangup() {
 
 #[test]
 fn poll_oneoff_error_events_are_events() {
-    // A closed fd and an unknown clock: events carrying the error, written
+    // A closed fd and a CPU-time clock: events carrying the error, written
     // like any event; the call itself succeeds.
     let mut g = guest();
     g.fill(POISON);
     fd_sub(&mut g, 0, 7, 1, 9);
-    clock_sub(&mut g, 48, 8, 99, 0);
+    clock_sub(&mut g, 48, 8, 2, 0);
     let before = g.snapshot();
     assert_eq!(g.call("poll_oneoff", &[0, 512, 2, 600]), SUCCESS);
     let mut patches = event_bytes(512, 7, BADF as u16, 1, 0, 0);
-    patches.extend(event_bytes(544, 8, INVAL as u16, 0, 0, 0));
+    patches.extend(event_bytes(544, 8, 58, 0, 0, 0)); // notsup
     patches.push((600, le32(2)));
     assert_exactly("poll_oneoff", &before, &g.snapshot(), &patches);
+    // An undefined clock id makes the call `inval`: nothing written.
+    clock_sub(&mut g, 48, 8, 99, 0);
+    let before = g.snapshot();
+    assert_eq!(g.call("poll_oneoff", &[0, 512, 2, 600]), INVAL);
+    assert_exactly("poll_oneoff undefined", &before, &g.snapshot(), &[]);
     // No subscriptions: inval, nothing written.
     let before = g.snapshot();
     assert_eq!(g.call("poll_oneoff", &[0, 512, 0, 600]), INVAL);

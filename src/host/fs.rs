@@ -110,6 +110,22 @@ pub(crate) const WRITE_RIGHTS: rights = bits(&[
 pub(crate) struct FileFd {
     pub(crate) file: File,
     pub(crate) filetype: filetype,
+    /// A position of a regular file beyond what the host filesystem lets
+    /// `lseek` reach (ext4 stops at 16 TiB, everything at 2^63): POSIX
+    /// and wasmtime allow any position, and there reads see the end of
+    /// the file and writes `fbig`. `None` while the host offset is the
+    /// position.
+    far: Option<u64>,
+}
+
+impl FileFd {
+    pub(crate) fn new(file: File, filetype: filetype) -> FileFd {
+        FileFd {
+            file,
+            filetype,
+            far: None,
+        }
+    }
 }
 
 /// An open directory.
@@ -186,7 +202,44 @@ fn guest_path<'a>(ctx: &'a Ctx, ptr: WasmSlicePtr<u8>, len: u32) -> Result<&'a P
     if bytes.contains(&0) {
         return Err(errno::inval);
     }
+    // WASI paths are strings: bytes that are not UTF-8 are `ilseq`, as in
+    // wasmtime, so a guest cannot make names no other WASI host can open.
+    if std::str::from_utf8(bytes).is_err() {
+        return Err(errno::ilseq);
+    }
     Ok(Path::new(OsStr::from_bytes(bytes)))
+}
+
+/// The last component of a path, if it is `.` or `..` (trailing slashes
+/// ignored): `Some(false)` for `.`, `Some(true)` for `..`. Calls that
+/// create or remove a name refuse these as POSIX does, after resolving
+/// the path (so a missing parent is still `noent` and an escape `perm`).
+fn dot_last(path: &Path) -> Option<bool> {
+    let b = path.as_os_str().as_bytes();
+    let end = b.iter().rposition(|&c| c != b'/').map_or(0, |i| i + 1);
+    let b = &b[..end];
+    let last = match b.iter().rposition(|&c| c == b'/') {
+        Some(i) => &b[i + 1..],
+        None => b,
+    };
+    match last {
+        b"." => Some(false),
+        b".." => Some(true),
+        _ => None,
+    }
+}
+
+/// For a call that creates or removes `path` in `dir` whose last component
+/// is `.` or `..`: the errno of resolving it, else the errno POSIX gives
+/// for such a name (`on_dot` for `.`, `on_dotdot` for `..`).
+fn refuse_dot(dir: &Dir, path: &Path, on_dot: errno, on_dotdot: errno) -> Result<(), errno> {
+    match dot_last(path) {
+        None => Ok(()),
+        Some(dotdot) => {
+            dir.metadata(path).map_err(io)?;
+            Err(if dotdot { on_dotdot } else { on_dot })
+        }
+    }
 }
 
 /// `inval` for lookup flags with undefined bits.
@@ -406,6 +459,13 @@ impl Fs<'_> {
         {
             return Err(errno::inval);
         }
+        // As wasmtime: a directory cannot be created, made exclusively or
+        // truncated, whatever the path names.
+        if of.contains(oflags::directory)
+            && of.intersects(oflags::creat.union(oflags::excl).union(oflags::trunc))
+        {
+            return Err(errno::inval);
+        }
         let mut needed = rights::path_open;
         if of.contains(oflags::creat) {
             needed = needed.union(rights::path_create_file);
@@ -424,14 +484,27 @@ impl Fs<'_> {
         // its first write. Other rights the parent cannot pass on are
         // dropped quietly: toolchains ask for more than they use (Rust's
         // std asks for fd_filestat_set_times on every open).
-        let write = base.contains(rights::fd_write)
-            || flags.contains(fdflags::append)
-            || of.intersects(oflags::creat.union(oflags::trunc));
+        // The host fd is opened for writing when the guest asks to write,
+        // create or truncate; `append` alone only asks to write a file
+        // (it is ignored for a directory, as wasmtime does).
+        let write_access =
+            base.contains(rights::fd_write) || of.intersects(oflags::creat.union(oflags::trunc));
+        let want_dir = of.contains(oflags::directory);
+        let write = write_access || (flags.contains(fdflags::append) && !want_dir);
         if write && !allowed.contains(rights::fd_write) {
             return Err(errno::notcapable);
         }
         if self.fds.is_full() {
             return Err(errno::mfile);
+        }
+        if of.contains(oflags::creat) {
+            // `open("d/.", O_CREAT)` names an existing directory.
+            refuse_dot(
+                &d.dir,
+                guest_path(ctx, path, path_len)?,
+                errno::isdir,
+                errno::isdir,
+            )?;
         }
         let (path, slash) = guest_path_dir(ctx, path, path_len)?;
         if slash && write {
@@ -448,21 +521,19 @@ impl Fs<'_> {
         // `name/` names a directory, through a symlink if need be.
         let follow = dirflags.contains(lookupflags::symlink_follow) || slash;
 
-        let want_dir = of.contains(oflags::directory) || slash;
-        if want_dir && (write || of.intersects(oflags::creat.union(oflags::trunc))) {
-            return Err(errno::inval);
-        }
+        let want_dir = want_dir || slash;
         let mut opts = OpenOptions::new();
-        opts.read(base.contains(rights::fd_read) || !write)
-            .write(write)
-            .append(flags.contains(fdflags::append))
-            .truncate(of.contains(oflags::trunc))
+        // `append` and `trunc` go to open(2) as flags of their own: std's
+        // and cap-std's `OpenOptions` refuse them together, and append
+        // without write access, which POSIX allows.
+        opts.read(base.contains(rights::fd_read) || !write_access)
+            .write(write_access)
             .follow(if follow {
                 FollowSymlinks::Yes
             } else {
                 FollowSymlinks::No
             })
-            .maybe_dir(!write)
+            .maybe_dir(true)
             .dsync(flags.contains(fdflags::dsync))
             .rsync(flags.contains(fdflags::rsync))
             .sync(flags.contains(fdflags::sync));
@@ -474,6 +545,12 @@ impl Fs<'_> {
             }
         }
         let mut custom = 0;
+        if of.contains(oflags::trunc) {
+            custom |= libc::O_TRUNC;
+        }
+        if flags.contains(fdflags::append) && !want_dir {
+            custom |= libc::O_APPEND;
+        }
         if flags.contains(fdflags::nonblock) {
             custom |= libc::O_NONBLOCK;
         }
@@ -483,7 +560,22 @@ impl Fs<'_> {
         opts.custom_flags(custom);
         // A directory is opened like a file (not with cap-std's `open_dir`,
         // whose O_PATH fds refuse fsync, futimens and F_SETFL).
-        let file = d.dir.open_with(path, &opts).map_err(io)?;
+        let file = match d.dir.open_with(path, &opts) {
+            Ok(f) => f,
+            // O_NOFOLLOW on a symlink is `loop` in POSIX, whatever it points
+            // to; cap-std reports a symlink to a directory under
+            // O_DIRECTORY as `notdir`.
+            Err(e)
+                if !follow
+                    && from_io_error(&e) == errno::notdir
+                    && d.dir
+                        .symlink_metadata(path)
+                        .is_ok_and(|m| m.file_type().is_symlink()) =>
+            {
+                return Err(errno::r#loop);
+            }
+            Err(e) => return Err(io(e)),
+        };
         let st = rustix::fs::fstat(&file).map_err(sys)?;
         let (object, ft) = match rustix::fs::FileType::from_raw_mode(st.st_mode) {
             rustix::fs::FileType::Directory => {
@@ -502,7 +594,7 @@ impl Fs<'_> {
                     rustix::fs::FileType::Socket => filetype::socket_stream,
                     _ => filetype::unknown,
                 };
-                (FdObject::File(FileFd { file, filetype: ft }), ft)
+                (FdObject::File(FileFd::new(file, ft)), ft)
             }
         };
         let applicable = if ft == filetype::directory {
@@ -528,6 +620,13 @@ impl Fs<'_> {
         len: u32,
     ) -> Result<(), errno> {
         let d = dir_of(self.fds, fd, rights::path_create_directory)?;
+        // `mkdir("d/.")` is `exist` (when `d` exists), as in Linux.
+        refuse_dot(
+            &d.dir,
+            guest_path(ctx, path, len)?,
+            errno::exist,
+            errno::exist,
+        )?;
         d.dir
             .create_dir(guest_path_dir(ctx, path, len)?.0)
             .map_err(io)
@@ -541,6 +640,14 @@ impl Fs<'_> {
         len: u32,
     ) -> Result<(), errno> {
         let d = dir_of(self.fds, fd, rights::path_remove_directory)?;
+        // POSIX: `rmdir("d/.")` is `inval`; Linux: `rmdir("d/..")` is
+        // `notempty`. Never the directory the dot stands for.
+        refuse_dot(
+            &d.dir,
+            guest_path(ctx, path, len)?,
+            errno::inval,
+            errno::notempty,
+        )?;
         d.dir
             .remove_dir(guest_path_dir(ctx, path, len)?.0)
             .map_err(io)
@@ -554,6 +661,13 @@ impl Fs<'_> {
         len: u32,
     ) -> Result<(), errno> {
         let d = dir_of(self.fds, fd, rights::path_unlink_file)?;
+        // `.` and `..` are directories: `isdir`, as in Linux.
+        refuse_dot(
+            &d.dir,
+            guest_path(ctx, path, len)?,
+            errno::isdir,
+            errno::isdir,
+        )?;
         let (path, slash) = guest_path_dir(ctx, path, len)?;
         if slash {
             // `file/` is not a directory; `dir/` is one, and not a file.
@@ -645,6 +759,12 @@ impl Fs<'_> {
     ) -> Result<(), errno> {
         let d = dir_of(self.fds, fd, rights::path_symlink)?;
         let target = guest_path(ctx, old, old_len)?;
+        refuse_dot(
+            &d.dir,
+            guest_path(ctx, new, new_len)?,
+            errno::exist,
+            errno::exist,
+        )?;
         // cap-std refuses an absolute target: such a link could never be
         // followed inside the sandbox, and could mislead the host.
         d.dir
@@ -668,6 +788,19 @@ impl Fs<'_> {
         self.fds.get(new_fd)?;
         let from = dir_of(self.fds, fd, rights::path_rename_source)?;
         let to = dir_of(self.fds, new_fd, rights::path_rename_target)?;
+        // Linux: renaming from or to `.` or `..` is `busy`.
+        refuse_dot(
+            &from.dir,
+            guest_path(ctx, old, old_len)?,
+            errno::busy,
+            errno::busy,
+        )?;
+        refuse_dot(
+            &to.dir,
+            guest_path(ctx, new, new_len)?,
+            errno::busy,
+            errno::busy,
+        )?;
         let (old, old_slash) = guest_path_dir(ctx, old, old_len)?;
         let (new, new_slash) = guest_path_dir(ctx, new, new_len)?;
         if old_slash || new_slash {
@@ -699,10 +832,41 @@ impl Fs<'_> {
         if old_flags.contains(lookupflags::symlink_follow) {
             return Err(errno::inval);
         }
+        // Linux: a hard link to `.`/`..` (directories) is `perm`; a new
+        // name `.`/`..` already exists.
+        refuse_dot(
+            &from.dir,
+            guest_path(ctx, old, old_len)?,
+            errno::perm,
+            errno::perm,
+        )?;
+        refuse_dot(
+            &to.dir,
+            guest_path(ctx, new, new_len)?,
+            errno::exist,
+            errno::exist,
+        )?;
         let (old, old_slash) = guest_path_dir(ctx, old, old_len)?;
         let (new, new_slash) = guest_path_dir(ctx, new, new_len)?;
-        if old_slash || new_slash {
-            slash_pair_check(&from.dir, old, &to.dir, new)?;
+        if old_slash {
+            // `dir/` is a directory, which cannot be hard-linked; `file/`
+            // is not a directory.
+            return Err(if from.dir.symlink_metadata(old).map_err(io)?.is_dir() {
+                errno::perm
+            } else {
+                errno::notdir
+            });
+        }
+        if new_slash {
+            // As linkat(2): a new name with a trailing slash exists
+            // (`exist`) or cannot be created as a non-directory (`noent`);
+            // the source is resolved first.
+            from.dir.symlink_metadata(old).map_err(io)?;
+            return Err(match to.dir.symlink_metadata(new) {
+                Ok(_) => errno::exist,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => errno::noent,
+                Err(e) => io(e),
+            });
         }
         from.dir.hard_link(old, &to.dir, new).map_err(io)
     }
@@ -796,6 +960,9 @@ fn list(dir: &Dir, parent_ino: Option<u64>) -> Result<Listing, errno> {
 /// File-data calls on one open file.
 impl FileFd {
     pub(crate) fn read(&mut self, buf: &mut [u8]) -> Result<usize, errno> {
+        if self.far.is_some() {
+            return Ok(0);
+        }
         loop {
             match self.file.read(buf) {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -805,6 +972,14 @@ impl FileFd {
     }
 
     pub(crate) fn write(&mut self, bufs: &[&[u8]]) -> Result<usize, errno> {
+        if self.far.is_some() {
+            let appending = rustix::fs::fcntl_getfl(&self.file)
+                .map_err(sys)?
+                .contains(rustix::fs::OFlags::APPEND);
+            if !appending {
+                return Err(errno::fbig);
+            }
+        }
         super::stdio::write_fd(self.file.as_fd(), bufs).map_err(io)
     }
 
@@ -816,19 +991,54 @@ impl FileFd {
         rustix::io::pwrite(&self.file, buf, offset).map_err(sys)
     }
 
-    pub(crate) fn seek(&self, offset: i64, wh: whence) -> Result<filesize, errno> {
-        let pos = match wh {
-            whence::set => {
-                if offset < 0 {
-                    return Err(errno::inval);
+    /// `lseek`. On a regular file any position from 0 to 2^64 - 1 can be
+    /// reached (`inval` below 0 or beyond); one the host refuses is kept
+    /// in [`FileFd::far`].
+    pub(crate) fn seek(&mut self, offset: i64, wh: whence) -> Result<filesize, errno> {
+        if wh.raw() > whence::end.raw() {
+            return Err(errno::inval);
+        }
+        if self.filetype != filetype::regular_file {
+            let pos = match wh {
+                whence::set => {
+                    let at = u64::try_from(offset).map_err(|_| errno::inval)?;
+                    rustix::fs::SeekFrom::Start(at)
                 }
-                rustix::fs::SeekFrom::Start(offset as u64)
-            }
-            whence::cur => rustix::fs::SeekFrom::Current(offset),
-            whence::end => rustix::fs::SeekFrom::End(offset),
-            _ => return Err(errno::inval),
+                whence::cur => rustix::fs::SeekFrom::Current(offset),
+                _ => rustix::fs::SeekFrom::End(offset),
+            };
+            return rustix::fs::seek(&self.file, pos).map_err(sys);
+        }
+        if offset == 0 && wh == whence::cur {
+            return self.tell();
+        }
+        let base: i128 = match wh {
+            whence::set => 0,
+            whence::cur => self.tell()? as i128,
+            _ => self.file.metadata().map_err(io)?.len() as i128,
         };
-        rustix::fs::seek(&self.file, pos).map_err(sys)
+        let target = u64::try_from(base + offset as i128).map_err(|_| errno::inval)?;
+        if i64::try_from(target).is_ok() {
+            match rustix::fs::seek(&self.file, rustix::fs::SeekFrom::Start(target)) {
+                Ok(at) => {
+                    self.far = None;
+                    return Ok(at);
+                }
+                // Beyond what this filesystem holds: kept by the host.
+                Err(rustix::io::Errno::INVAL) => {}
+                Err(e) => return Err(sys(e)),
+            }
+        }
+        self.far = Some(target);
+        Ok(target)
+    }
+
+    /// The current position.
+    pub(crate) fn tell(&self) -> Result<filesize, errno> {
+        match self.far {
+            Some(at) => Ok(at),
+            None => rustix::fs::seek(&self.file, rustix::fs::SeekFrom::Current(0)).map_err(sys),
+        }
     }
 
     pub(crate) fn advise(&self, offset: filesize, len: filesize, adv: advice) -> Result<(), errno> {
@@ -869,8 +1079,10 @@ impl FileFd {
     }
 
     pub(crate) fn set_size(&self, size: filesize) -> Result<(), errno> {
+        // ftruncate(2) takes an off_t: a size beyond it is an invalid
+        // argument, not a file too big.
         if size > i64::MAX as u64 {
-            return Err(errno::fbig);
+            return Err(errno::inval);
         }
         self.file.set_len(size).map_err(io)
     }

@@ -205,9 +205,15 @@ impl StringTable {
     }
 }
 
-/// Up to this many buffers of one `fd_write` are gathered without
-/// allocating.
+/// Up to this many buffers of one `fd_write` are gathered in the inlined
+/// fast path.
 const STACK_BUFS: usize = 16;
+
+/// The most buffers one vectored call takes, as Linux's `IOV_MAX`. A guest
+/// that passes more gets a short transfer of the first `IOV_MAX` (legal
+/// for every vectored call), so the host memory and time a call can cost
+/// do not grow with a count the guest chose.
+pub(crate) const IOV_MAX: u32 = 1024;
 
 /// Where `fd_read` reads from.
 enum Source<'a> {
@@ -215,8 +221,9 @@ enum Source<'a> {
     File(&'a mut fs::FileFd),
 }
 
-/// Calls `f` with the byte slices of the ciovec array at `iovs`, all
-/// checked before `f` runs.
+/// Calls `f` with the byte slices of the first [`IOV_MAX`] entries of the
+/// ciovec array at `iovs`, all checked before `f` runs. The whole array
+/// must lie in memory (else `fault`), as the guest described it.
 #[inline]
 fn with_ciovecs<R>(
     ctx: &Ctx,
@@ -225,38 +232,59 @@ fn with_ciovecs<R>(
     f: impl FnOnce(&[&[u8]]) -> Result<R, errno>,
 ) -> Result<R, errno> {
     ctx.check_array(iovs, iovs_len)?;
-    let mut total: u64 = 0;
     if iovs_len as usize <= STACK_BUFS {
         let mut bufs: [&[u8]; STACK_BUFS] = [&[]; STACK_BUFS];
-        for (i, slot) in bufs.iter_mut().take(iovs_len as usize).enumerate() {
-            let v = ctx.read_at(iovs, i as u32)?;
-            *slot = ctx.bytes(v.buf, v.buf_len)?;
-            total += v.buf_len as u64;
-        }
-        if total > u32::MAX as u64 {
-            return Err(errno::inval);
-        }
+        gather(ctx, iovs, &mut bufs[..iovs_len as usize])?;
         f(&bufs[..iovs_len as usize])
     } else {
-        let mut bufs = Vec::with_capacity(iovs_len as usize);
-        for i in 0..iovs_len {
-            let v = ctx.read_at(iovs, i)?;
-            bufs.push(ctx.bytes(v.buf, v.buf_len)?);
-            total += v.buf_len as u64;
-        }
-        if total > u32::MAX as u64 {
-            return Err(errno::inval);
-        }
-        f(&bufs)
+        with_many_ciovecs(ctx, iovs, iovs_len, f)
     }
 }
 
-/// Checks every buffer of an iovec array lies in memory, so a read never
-/// consumes input it then cannot store.
-fn check_iovecs(ctx: &Ctx, iovs: WasmSlicePtr<t::iovec>, iovs_len: t::size) -> Result<u64, errno> {
+/// [`with_ciovecs`] for more than [`STACK_BUFS`] buffers: a fixed array of
+/// [`IOV_MAX`] slices on the stack, never a heap vector sized by the guest.
+#[inline(never)]
+fn with_many_ciovecs<R>(
+    ctx: &Ctx,
+    iovs: WasmSlicePtr<t::ciovec>,
+    iovs_len: t::size,
+    f: impl FnOnce(&[&[u8]]) -> Result<R, errno>,
+) -> Result<R, errno> {
+    let n = iovs_len.min(IOV_MAX) as usize;
+    let mut bufs: [&[u8]; IOV_MAX as usize] = [&[]; IOV_MAX as usize];
+    gather(ctx, iovs, &mut bufs[..n])?;
+    f(&bufs[..n])
+}
+
+/// Fills `bufs` with the first `bufs.len()` buffers of a ciovec array
+/// whose extent was checked; `inval` when they add up to more than a
+/// `size` can report.
+#[inline]
+fn gather<'m>(
+    ctx: &'m Ctx,
+    iovs: WasmSlicePtr<t::ciovec>,
+    bufs: &mut [&'m [u8]],
+) -> Result<(), errno> {
+    let mut total: u64 = 0;
+    for (i, slot) in bufs.iter_mut().enumerate() {
+        let v = ctx.read_at(iovs, i as u32)?;
+        *slot = ctx.bytes(v.buf, v.buf_len)?;
+        total += v.buf_len as u64;
+    }
+    if total > u32::MAX as u64 {
+        return Err(errno::inval);
+    }
+    Ok(())
+}
+
+/// Checks the iovec array lies in memory, and every buffer of its first
+/// [`IOV_MAX`] entries too, so a read never consumes input it then cannot
+/// store. Returns how many entries the call uses.
+fn check_iovecs(ctx: &Ctx, iovs: WasmSlicePtr<t::iovec>, iovs_len: t::size) -> Result<u32, errno> {
     ctx.check_array(iovs, iovs_len)?;
+    let n = iovs_len.min(IOV_MAX);
     let mut total = 0u64;
-    for i in 0..iovs_len {
+    for i in 0..n {
         let v = ctx.read_at(iovs, i)?;
         ctx.check_array(v.buf, v.buf_len)?;
         total += v.buf_len as u64;
@@ -264,7 +292,7 @@ fn check_iovecs(ctx: &Ctx, iovs: WasmSlicePtr<t::iovec>, iovs_len: t::size) -> R
     if total > u32::MAX as u64 {
         return Err(errno::inval);
     }
-    Ok(total)
+    Ok(n)
 }
 
 fn pair<T: Default>(r: Result<T, errno>) -> (errno, T) {
@@ -448,8 +476,10 @@ impl NativeWasiImports for WasiHost {
         mtim: t::timestamp,
         fst_flags: t::fstflags,
     ) -> errno {
+        // A stdio stream is not a file of the guest's, even when the
+        // embedder backs it with one: `badf`, as wasmtime.
         unit(
-            self.with_host_fd(fd, t::rights::fd_filestat_set_times, errno::inval, |h| {
+            self.with_host_fd(fd, t::rights::fd_filestat_set_times, errno::badf, |h| {
                 fs::set_fd_times(h, atim, mtim, fst_flags)
             }),
         )
@@ -465,9 +495,9 @@ impl NativeWasiImports for WasiHost {
     ) -> (errno, t::size) {
         let needed = t::rights::fd_read.union(t::rights::fd_seek);
         pair(self.with_file(fd, needed, errno::spipe, |f| {
-            check_iovecs(ctx, iovs, iovs_len)?;
+            let n = check_iovecs(ctx, iovs, iovs_len)?;
             let mut total: u32 = 0;
-            for i in 0..iovs_len {
+            for i in 0..n {
                 let v = ctx.read_at(iovs, i)?;
                 let buf = ctx.bytes_mut(v.buf, v.buf_len)?;
                 if buf.is_empty() {
@@ -579,9 +609,10 @@ impl NativeWasiImports for WasiHost {
         if !held.contains(t::rights::fd_read) {
             return (errno::notcapable, 0);
         }
-        if let Err(e) = check_iovecs(ctx, iovs, iovs_len) {
-            return (e, 0);
-        }
+        let n = match check_iovecs(ctx, iovs, iovs_len) {
+            Ok(n) => n,
+            Err(e) => return (e, 0),
+        };
         if nonblock
             && let Source::Stream(s) = &source
             && !poll::readable_now(s)
@@ -596,7 +627,7 @@ impl NativeWasiImports for WasiHost {
             Source::File(f) => f.filetype != t::filetype::regular_file,
         };
         let mut total: u32 = 0;
-        for i in 0..iovs_len {
+        for i in 0..n {
             let Ok(v) = ctx.read_at(iovs, i) else { break };
             if v.buf_len == 0 {
                 continue;
@@ -670,9 +701,7 @@ impl NativeWasiImports for WasiHost {
     }
 
     fn fd_tell(&self, _ctx: &mut Ctx, fd: t::fd) -> (errno, t::filesize) {
-        pair(self.with_file(fd, t::rights::fd_tell, errno::spipe, |f| {
-            f.seek(0, t::whence::cur)
-        }))
+        pair(self.with_file(fd, t::rights::fd_tell, errno::spipe, |f| f.tell()))
     }
 
     #[inline]

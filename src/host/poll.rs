@@ -7,7 +7,6 @@
 //! or until a host fd becomes ready, whichever comes first, then reports
 //! every subscription that is ready at that moment.
 
-use std::os::fd::BorrowedFd;
 use std::time::{Duration, Instant};
 
 use rustix::event::{PollFd, PollFlags};
@@ -21,7 +20,7 @@ use crate::wasi_snapshot_preview1::types::{
     subclockflags, subscription, subscription_u,
 };
 
-/// What one subscription is waiting for, resolved once per call.
+/// What one subscription is waiting for.
 enum Wait {
     /// Ready now with this event.
     Ready(event),
@@ -31,6 +30,33 @@ enum Wait {
     HostFd { fd: u32, write: bool },
 }
 
+/// The host fds one call asks `poll(2)` about: one entry per distinct
+/// (fd, direction), however many subscriptions name it, so its size is
+/// bounded by the fd table (only stdio-like streams have host fds to
+/// poll), never by the guest's subscription count.
+struct PollSet {
+    /// (guest fd, for writing, what poll(2) reported)
+    entries: Vec<(u32, bool, PollFlags)>,
+}
+
+impl PollSet {
+    fn add(&mut self, fd: u32, write: bool) {
+        if !self.entries.iter().any(|e| e.0 == fd && e.1 == write) {
+            self.entries.push((fd, write, PollFlags::empty()));
+        }
+    }
+
+    fn revents(&self, fd: u32, write: bool) -> PollFlags {
+        self.entries
+            .iter()
+            .find(|e| e.0 == fd && e.1 == write)
+            .map_or(PollFlags::empty(), |e| e.2)
+    }
+}
+
+/// `poll_oneoff`. Subscriptions are read from guest memory in passes (one
+/// to find what is ready and how long to wait, one to write the events),
+/// so the host memory a call uses does not grow with their number.
 pub(crate) fn poll_oneoff(
     host: &WasiHost,
     ctx: &mut Ctx,
@@ -45,82 +71,38 @@ pub(crate) fn poll_oneoff(
     }
     ctx.check_array(subs, n)?;
     ctx.check_array(out, n)?;
-    let start = Instant::now();
-    let mut waits = Vec::with_capacity(n as usize);
-    let mut subscriptions = Vec::with_capacity(n as usize);
+    // Undefined values in any subscription make the whole call invalid,
+    // as an undefined value in a register argument would.
     for i in 0..n {
-        let s = ctx.read_at(subs, i)?;
-        waits.push(resolve(host, &s, start));
-        subscriptions.push(s);
+        validate(&ctx.read_at(subs, i)?)?;
     }
-
+    let start = Instant::now();
+    let mut pollset = PollSet {
+        entries: Vec::new(),
+    };
     loop {
         let now = Instant::now();
-        let mut ready: Vec<event> = Vec::new();
+        let mut any_ready = false;
         let mut earliest: Option<Instant> = None;
-        let mut host_fds: Vec<(usize, u32, bool)> = Vec::new();
-        for (i, w) in waits.iter().enumerate() {
-            match w {
-                Wait::Ready(ev) => ready.push(*ev),
-                Wait::Deadline(d) if *d <= now => ready.push(clock_event(&subscriptions[i])),
-                Wait::Deadline(d) => earliest = Some(earliest.map_or(*d, |e| e.min(*d))),
-                Wait::HostFd { fd, write } => host_fds.push((i, *fd, *write)),
+        pollset.entries.clear();
+        for i in 0..n {
+            match resolve(host, &ctx.read_at(subs, i)?, start) {
+                Wait::Ready(_) => any_ready = true,
+                Wait::Deadline(d) if d <= now => any_ready = true,
+                Wait::Deadline(d) => earliest = Some(earliest.map_or(d, |e| e.min(d))),
+                Wait::HostFd { fd, write } => pollset.add(fd, write),
             }
         }
         // Ask the host fds without waiting when something is ready already,
         // else wait up to the earliest deadline (forever if there is none).
-        let timeout = if ready.is_empty() {
-            earliest.map(|d| d.saturating_duration_since(now))
-        } else {
+        let timeout = if any_ready {
             Some(Duration::ZERO)
+        } else {
+            earliest.map(|d| d.saturating_duration_since(now))
         };
-        if !host_fds.is_empty() {
-            let fds = host.fds();
-            let mut borrowed: Vec<(usize, BorrowedFd<'_>, bool, u32)> = Vec::new();
-            for (i, fd, write) in &host_fds {
-                match fds.get(*fd).ok().and_then(|e| e.object.host_fd()) {
-                    Some(h) => borrowed.push((*i, h, *write, *fd)),
-                    // Closed meanwhile (cannot happen within one call, but
-                    // answer it rather than assume).
-                    None => ready.push(fd_error(&subscriptions[*i], errno::badf)),
-                }
-            }
-            let mut pollfds: Vec<PollFd<'_>> = borrowed
-                .iter()
-                .map(|(_, h, write, _)| {
-                    PollFd::new(
-                        h,
-                        if *write {
-                            PollFlags::OUT
-                        } else {
-                            PollFlags::IN
-                        },
-                    )
-                })
-                .collect();
-            let ts = timeout.map(|d| rustix::time::Timespec {
-                tv_sec: d.as_secs().min(i64::MAX as u64) as i64,
-                tv_nsec: d.subsec_nanos() as _,
-            });
-            match rustix::event::poll(&mut pollfds, ts.as_ref()) {
-                Ok(_) | Err(rustix::io::Errno::INTR) => {}
-                Err(e) => return Err(super::errno_map::from_rustix(e)),
-            }
-            for (pfd, (i, _, _, _)) in pollfds.iter().zip(&borrowed) {
-                let got = pfd.revents();
-                if got.is_empty() {
-                    continue;
-                }
-                let mut ev = fd_ready(&subscriptions[*i], 0);
-                if got.intersects(PollFlags::HUP) {
-                    ev.fd_readwrite.flags = eventrwflags::fd_readwrite_hangup;
-                }
-                if got.intersects(PollFlags::ERR | PollFlags::NVAL) {
-                    ev.error = errno::io;
-                }
-                ready.push(ev);
-            }
-        } else if ready.is_empty() {
+        if !pollset.entries.is_empty() {
+            poll_host_fds(host, &mut pollset, timeout)?;
+        } else if !any_ready {
             match timeout {
                 Some(d) => std::thread::sleep(d),
                 // Unreachable: without host fds every subscription is either
@@ -129,22 +111,98 @@ pub(crate) fn poll_oneoff(
             }
             continue;
         }
-        if ready.is_empty() {
-            continue;
+        // Every subscription ready at this moment, in order.
+        let now = Instant::now();
+        let mut count: u32 = 0;
+        for i in 0..n {
+            let s = ctx.read_at(subs, i)?;
+            let ev = match resolve(host, &s, start) {
+                Wait::Ready(ev) => ev,
+                Wait::Deadline(d) if d <= now => clock_event(&s),
+                Wait::Deadline(_) => continue,
+                Wait::HostFd { fd, write } => {
+                    let got = pollset.revents(fd, write);
+                    if got.is_empty() {
+                        continue;
+                    }
+                    let mut ev = fd_ready(&s, 0);
+                    if got.intersects(PollFlags::HUP) {
+                        ev.fd_readwrite.flags = eventrwflags::fd_readwrite_hangup;
+                    }
+                    if got.intersects(PollFlags::ERR | PollFlags::NVAL) {
+                        ev.error = errno::io;
+                    }
+                    ev
+                }
+            };
+            ctx.write_at(out, count, ev)?;
+            count += 1;
         }
-        for (i, ev) in ready.iter().enumerate() {
-            ctx.write_at(out, i as u32, *ev)?;
+        if count > 0 {
+            return Ok(count);
         }
-        return Ok(ready.len() as size);
     }
+}
+
+/// `inval` for a subscription with an undefined event type, clock id or
+/// clock flag bit.
+fn validate(s: &subscription) -> Result<(), errno> {
+    match &s.u {
+        subscription_u::clock(c) => {
+            if !subclockflags::all().contains(c.flags)
+                || c.id.raw() > clockid::thread_cputime_id.raw()
+            {
+                return Err(errno::inval);
+            }
+            Ok(())
+        }
+        subscription_u::fd_read(_) | subscription_u::fd_write(_) => Ok(()),
+        subscription_u::unknown(_) => Err(errno::inval),
+    }
+}
+
+/// Asks `poll(2)` about every host fd of `set`, waiting up to `timeout`
+/// (forever for `None`), and records what each reported. A guest fd
+/// closed meanwhile (impossible within one call) reports `NVAL`.
+fn poll_host_fds(
+    host: &WasiHost,
+    set: &mut PollSet,
+    timeout: Option<Duration>,
+) -> Result<(), errno> {
+    let fds = host.fds();
+    let mut pollfds: Vec<PollFd<'_>> = Vec::with_capacity(set.entries.len());
+    let mut polled: Vec<usize> = Vec::with_capacity(set.entries.len());
+    for (k, (fd, write, revents)) in set.entries.iter_mut().enumerate() {
+        match fds.get(*fd).ok().and_then(|e| e.object.host_fd()) {
+            Some(h) => {
+                let want = if *write {
+                    PollFlags::OUT
+                } else {
+                    PollFlags::IN
+                };
+                pollfds.push(PollFd::from_borrowed_fd(h, want));
+                polled.push(k);
+            }
+            None => *revents = PollFlags::NVAL,
+        }
+    }
+    let ts = timeout.map(|d| rustix::time::Timespec {
+        tv_sec: d.as_secs().min(i64::MAX as u64) as i64,
+        tv_nsec: d.subsec_nanos() as _,
+    });
+    match rustix::event::poll(&mut pollfds, ts.as_ref()) {
+        Ok(_) | Err(rustix::io::Errno::INTR) => {}
+        Err(e) => return Err(super::errno_map::from_rustix(e)),
+    }
+    for (pfd, k) in pollfds.iter().zip(polled) {
+        set.entries[k].2 = pfd.revents();
+    }
+    Ok(())
 }
 
 fn resolve(host: &WasiHost, s: &subscription, start: Instant) -> Wait {
     match &s.u {
         subscription_u::clock(c) => {
-            if !subclockflags::all().contains(c.flags) {
-                return Wait::Ready(clock_error(s, errno::inval));
-            }
             let abstime = c.flags.contains(subclockflags::subscription_clock_abstime);
             let relative = if abstime {
                 // An absolute deadline on the clock it names: the time left
@@ -218,7 +276,7 @@ fn resolve(host: &WasiHost, s: &subscription, start: Instant) -> Wait {
                         0
                     } else {
                         let size = file.file.metadata().map(|m| m.len()).unwrap_or(0);
-                        let pos = file.seek(0, crate::wasi_snapshot_preview1::types::whence::cur);
+                        let pos = file.tell();
                         size.saturating_sub(pos.unwrap_or(size))
                     };
                     Wait::Ready(fd_ready(s, left))
@@ -227,12 +285,8 @@ fn resolve(host: &WasiHost, s: &subscription, start: Instant) -> Wait {
                 _ => Wait::Ready(fd_error(s, errno::badf)),
             }
         }
-        subscription_u::unknown(_) => Wait::Ready(event {
-            userdata: s.userdata,
-            error: errno::inval,
-            r#type: s.u.tag(),
-            fd_readwrite: event_fd_readwrite::default(),
-        }),
+        // Refused by `validate` before any subscription is resolved.
+        subscription_u::unknown(_) => Wait::Ready(fd_error(s, errno::inval)),
     }
 }
 

@@ -400,46 +400,38 @@ impl OutputStream {
 }
 
 /// Writes `bufs` to a host fd in one syscall: `write` for one buffer (on
-/// Linux it costs about 60% of a one-element `writev`), else `writev`.
+/// Linux it costs about 60% of a one-element `writev`), else `writev` of
+/// at most [`IOV_MAX`](super::IOV_MAX) buffers, gathered on the stack.
 pub(crate) fn write_fd(fd: std::os::fd::BorrowedFd<'_>, bufs: &[&[u8]]) -> io::Result<usize> {
     let r = match bufs {
         [] => Ok(0),
         [one] => rustix::io::write(fd, one),
-        _ => rustix::io::writev(fd, to_io_slices(bufs).as_ref()),
+        _ if bufs.len() <= STACK_IOVS => {
+            let mut a = [IoSlice::new(&[]); STACK_IOVS];
+            rustix::io::writev(fd, io_slices(bufs, &mut a))
+        }
+        _ => return writev_many(fd, bufs),
     };
     r.map_err(io::Error::from)
 }
 
-/// Up to this many buffers go to one `writev` without allocating; a longer
-/// iovec list is written in full through a heap vector.
+/// Up to this many buffers go to `writev` from the inlined fast path.
 const STACK_IOVS: usize = 16;
 
-// The stack variant is the point: no allocation for a typical writev.
-#[allow(clippy::large_enum_variant)]
-enum IoSlices<'a> {
-    Stack([IoSlice<'a>; STACK_IOVS], usize),
-    Heap(Vec<IoSlice<'a>>),
+/// [`write_fd`] for more than [`STACK_IOVS`] buffers.
+#[inline(never)]
+fn writev_many(fd: std::os::fd::BorrowedFd<'_>, bufs: &[&[u8]]) -> io::Result<usize> {
+    let mut a = [IoSlice::new(&[]); super::IOV_MAX as usize];
+    rustix::io::writev(fd, io_slices(bufs, &mut a)).map_err(io::Error::from)
 }
 
-impl<'a> AsRef<[IoSlice<'a>]> for IoSlices<'a> {
-    fn as_ref(&self) -> &[IoSlice<'a>] {
-        match self {
-            IoSlices::Stack(a, n) => &a[..*n],
-            IoSlices::Heap(v) => v,
-        }
+/// `bufs` as `IoSlice`s in `slots`: as many as fit.
+fn io_slices<'s, 'a>(bufs: &[&'a [u8]], slots: &'s mut [IoSlice<'a>]) -> &'s [IoSlice<'a>] {
+    let n = bufs.len().min(slots.len());
+    for (slot, b) in slots.iter_mut().zip(bufs) {
+        *slot = IoSlice::new(b);
     }
-}
-
-fn to_io_slices<'a>(bufs: &[&'a [u8]]) -> IoSlices<'a> {
-    if bufs.len() <= STACK_IOVS {
-        let mut a = [IoSlice::new(&[]); STACK_IOVS];
-        for (slot, b) in a.iter_mut().zip(bufs) {
-            *slot = IoSlice::new(b);
-        }
-        IoSlices::Stack(a, bufs.len())
-    } else {
-        IoSlices::Heap(bufs.iter().map(|b| IoSlice::new(b)).collect())
-    }
+    &slots[..n]
 }
 
 /// What a host fd is, as a WASI file type: only a terminal is a character
