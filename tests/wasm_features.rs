@@ -219,7 +219,6 @@ fn run_captured(module: &Module, args: &[&str]) -> (Outcome, String, String) {
 }
 
 #[test]
-#[ignore = "the WASI glue (link.rs) does not see a shared memory yet: build/issue10-link-shared-memory.patch"]
 fn a_wat_module_with_a_shared_memory_and_atomics_runs() {
     let engine = Engine::new().unwrap();
     let module = Module::from_wat(&engine, SHARED_WAT).unwrap();
@@ -332,7 +331,6 @@ const ATOMICS_FLAGS: &[&str] = &[
 ];
 
 #[test]
-#[ignore = "the WASI glue (link.rs) does not see a shared memory yet: build/issue10-link-shared-memory.patch"]
 fn a_c_guest_built_with_atomics_and_a_shared_memory_runs() {
     let path = atomics_guest();
     // The module defines (not imports) a shared memory and exports it.

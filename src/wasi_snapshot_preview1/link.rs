@@ -144,21 +144,53 @@ fn with_ctx<U: WasiView, R>(
 ) -> wasmtime::Result<R> {
     let memory = match *caller.data_mut().memory_cache() {
         Some(m) => Some(m),
-        None => {
-            let found = caller.get_export("memory").and_then(Extern::into_memory);
-            if found.is_some() {
-                *caller.data_mut().memory_cache() = found;
+        None => match caller.get_export("memory") {
+            Some(Extern::Memory(m)) => {
+                *caller.data_mut().memory_cache() = Some(m);
+                Some(m)
             }
-            found
-        }
+            Some(Extern::SharedMemory(m)) => return with_shared(caller, &m, function, f),
+            _ => None,
+        },
     };
     let (bytes, data): (&mut [u8], &mut U) = match memory {
         Some(m) => m.data_and_store_mut(caller),
         None => (&mut [], caller.data_mut()),
     };
-    let mut ctx = Ctx::new(bytes);
-    let imports = data.imports();
-    catch_unwind(AssertUnwindSafe(|| f(imports, &mut ctx))).map_err(|payload| {
+    call(data.imports(), &mut Ctx::new(bytes), function, f)
+}
+
+/// [`with_ctx`] for a module that defines and exports a shared memory (the
+/// threads proposal; `-matomics -Wl,--shared-memory`). It is looked up on
+/// every call: the cache holds a `Memory`, and the lookup is ~50 ns.
+#[cold]
+fn with_shared<U: WasiView, R>(
+    caller: &mut Caller<'_, U>,
+    memory: &wasmtime::SharedMemory,
+    function: &'static str,
+    f: impl FnOnce(&U::Imports, &mut Ctx) -> R,
+) -> wasmtime::Result<R> {
+    let cells = memory.data();
+    // SAFETY: the base pointer of a shared memory never changes and `cells`
+    // stays valid while `memory` lives (this call). The only code that can
+    // touch the memory is wasm of this store, which is suspended in this
+    // host call on this thread: WASI preview1 cannot start threads, and no
+    // part of this crate hands the memory to another thread. An embedder
+    // that does (through `Instance::wasmtime`) must not run wasm on the
+    // same memory from another thread during a WASI call.
+    let bytes = unsafe { std::slice::from_raw_parts_mut(cells.as_ptr() as *mut u8, cells.len()) };
+    call(caller.data().imports(), &mut Ctx::new(bytes), function, f)
+}
+
+/// Calls `f`, turning a panic into a [`HostPanic`] trap.
+#[inline(always)]
+fn call<I, R>(
+    imports: &I,
+    ctx: &mut Ctx,
+    function: &'static str,
+    f: impl FnOnce(&I, &mut Ctx) -> R,
+) -> wasmtime::Result<R> {
+    catch_unwind(AssertUnwindSafe(|| f(imports, ctx))).map_err(|payload| {
         wasmtime::Error::new(HostPanic {
             function,
             message: panic_message(&*payload),
