@@ -116,6 +116,12 @@ bench: deps
 bench-smoke: deps
 	WASIHOST_BENCH_SCALE=0.01 WASIHOST_BENCH_REPS=2 $(CARGO) bench -p wasihost-bench
 
+# The C guests under wasihost and under wasmtime-wasi's preview1: same
+# output, exit and files, except the listed differences (bench/tests/differential.rs).
+.PHONY: test-differential
+test-differential: deps
+	$(CARGO) test -p wasihost-bench --release --test differential
+
 clean:
 	rm -rf $(BUILD)
 	$(CARGO) clean
