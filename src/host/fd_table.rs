@@ -129,6 +129,25 @@ impl FdTable {
         Ok(fd)
     }
 
+    /// Drops the `fd_readdir` listings of every directory fd when together
+    /// they hold more than `budget` bytes.
+    pub(crate) fn drop_listings_beyond(&mut self, budget: usize) {
+        let listings = || {
+            self.slots.iter().flatten().filter_map(|e| match &e.object {
+                FdObject::Dir(d) => d.listing.as_ref(),
+                _ => None,
+            })
+        };
+        if listings().map(super::fs::Listing::bytes).sum::<usize>() <= budget {
+            return;
+        }
+        for e in self.slots.iter_mut().flatten() {
+            if let FdObject::Dir(d) = &mut e.object {
+                d.listing = None;
+            }
+        }
+    }
+
     pub(crate) fn remove(&mut self, fd: fd) -> Result<FdEntry, errno> {
         match self.slots.get_mut(fd as usize).and_then(Option::take) {
             Some(e) => {

@@ -139,14 +139,29 @@ pub(crate) struct DirFd {
     /// The listing `fd_readdir` serves cookies from: read once when a guest
     /// starts at cookie 0, then sliced, so a listing costs one pass over
     /// the directory however small the guest's buffer.
-    listing: Option<Listing>,
+    pub(crate) listing: Option<Listing>,
 }
 
 /// A directory's entries: all names in one buffer (no allocation per
 /// entry), each entry's slice of it, inode and type.
-struct Listing {
+pub(crate) struct Listing {
     names: Vec<u8>,
     entries: Vec<Listed>,
+}
+
+/// The host memory the listings kept for `fd_readdir` may use together,
+/// across all of one guest's directory fds. A guest could otherwise open
+/// its fd cap's worth of fds on one large directory it filled and list
+/// each partway. Past it, the listings of other fds are dropped; such an
+/// fd reads its directory again at its next cookie (the same order for an
+/// unchanged directory), so only the memory is bounded, not the behaviour.
+const LISTING_BUDGET: usize = 64 << 20;
+
+impl Listing {
+    /// The host memory it holds, about.
+    pub(crate) fn bytes(&self) -> usize {
+        self.names.capacity() + self.entries.capacity() * std::mem::size_of::<Listed>()
+    }
 }
 
 struct Listed {
@@ -889,11 +904,30 @@ impl Fs<'_> {
         let FdObject::Dir(d) = &mut entry.object else {
             return Err(errno::notdir);
         };
-        let out = ctx.bytes_mut(buf, buf_len)?;
+        ctx.check_array(buf, buf_len)?;
         if cookie == 0 || d.listing.is_none() {
-            d.listing = Some(list(&d.dir, d.parent_ino)?);
+            d.listing = None;
+            let fresh = list(&d.dir, d.parent_ino)?;
+            self.fds
+                .drop_listings_beyond(LISTING_BUDGET.saturating_sub(fresh.bytes()));
+            if let Ok(FdEntry {
+                object: FdObject::Dir(d),
+                ..
+            }) = self.fds.get_mut(fd)
+            {
+                d.listing = Some(fresh);
+            }
         }
-        let Some(listing) = d.listing.as_ref() else {
+        let out = ctx.bytes_mut(buf, buf_len)?;
+        let Ok(FdEntry {
+            object:
+                FdObject::Dir(DirFd {
+                    listing: Some(listing),
+                    ..
+                }),
+            ..
+        }) = self.fds.get(fd)
+        else {
             return Ok(0);
         };
         let start = usize::try_from(cookie).unwrap_or(usize::MAX);
@@ -1129,5 +1163,88 @@ impl FdObject {
             FdObject::File(f) => Some(f.file.as_fd()),
             FdObject::Dir(d) => Some(d.dir.as_fd()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::host::WasiHost;
+    use crate::wasi_snapshot_preview1::NativeWasiImports;
+
+    /// Lists `fd` from `cookie` through a 64-byte buffer: the names of
+    /// the whole entries it got, and the cookie to go on from.
+    fn some_names(host: &WasiHost, mem: &mut [u8], fd: u32, cookie: u64) -> (Vec<String>, u64) {
+        let mut ctx = Ctx::new(mem);
+        let (e, n) = host.fd_readdir(&mut ctx, fd, WasmSlicePtr::new(0), 64, cookie);
+        assert_eq!(e, errno::success);
+        let (mut names, mut next, mut at) = (Vec::new(), cookie, 0usize);
+        while at + 24 <= n as usize {
+            let d = dirent::read_from(&ctx.memory()[at..at + 24]);
+            let end = at + 24 + d.d_namlen as usize;
+            if end > n as usize {
+                break;
+            }
+            names.push(String::from_utf8_lossy(&ctx.memory()[at + 24..end]).into_owned());
+            next = d.d_next;
+            at = end;
+        }
+        (names, next)
+    }
+
+    #[test]
+    fn listings_dropped_past_the_budget_resume_at_their_cookie() {
+        let dir = std::env::temp_dir().join(format!("wasihost-listing-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        for i in 0..40 {
+            std::fs::write(dir.join(format!("entry{i:02}")), "").unwrap();
+        }
+        let host = WasiHost::builder().preopen_dir(&dir, "/d").build().unwrap();
+        let mut mem = vec![0u8; 4096];
+        let mut open = |host: &WasiHost| {
+            let mut ctx = Ctx::new(&mut mem);
+            ctx.copy_to(WasmSlicePtr::new(1024), b".").unwrap();
+            let (e, fd) = host.path_open(
+                &mut ctx,
+                3,
+                lookupflags::empty(),
+                WasmSlicePtr::new(1024),
+                1,
+                oflags::directory,
+                rights::fd_readdir,
+                rights::empty(),
+                fdflags::empty(),
+            );
+            assert_eq!(e, errno::success);
+            fd
+        };
+        let (a, b) = (open(&host), open(&host));
+        let mut mem = vec![0u8; 4096];
+        let (mut seen_a, mut seen_b) = (Vec::new(), Vec::new());
+        let (mut ca, mut cb) = (0, 0);
+        loop {
+            let (na, next_a) = some_names(&host, &mut mem, a, ca);
+            let (nb, next_b) = some_names(&host, &mut mem, b, cb);
+            // Every other round, both listings are dropped, as past the
+            // budget: each fd reads its directory again at its cookie.
+            if ca % 2 == 0 {
+                host.fds().drop_listings_beyond(0);
+            }
+            if na.is_empty() && nb.is_empty() {
+                break;
+            }
+            seen_a.extend(na);
+            seen_b.extend(nb);
+            (ca, cb) = (next_a, next_b);
+        }
+        let mut want: Vec<String> = (0..40).map(|i| format!("entry{i:02}")).collect();
+        want.extend([".".to_string(), "..".to_string()]);
+        want.sort();
+        seen_a.sort();
+        seen_b.sort();
+        assert_eq!(seen_a, want);
+        assert_eq!(seen_b, want);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
