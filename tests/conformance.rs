@@ -248,10 +248,16 @@ fn dot_and_dotdot_as_the_last_component() {
     let (n, nn) = put(&mut g, STR + 64, b"keep/.");
     assert_eq!(g.call("path_rename", &[SB, o, on, SB, n, nn]), BUSY);
     assert!(root.join("keep").is_dir() && root.join("sub/x").is_file());
-    // Creating a file at `keep/.` names the directory.
+    // Creating a file at `keep/.` names the directory: isdir, or exist
+    // with excl (POSIX O_CREAT|O_EXCL on an existing name; wasmtime).
     assert_eq!(
         open(&mut g, 0, b"keep/.", CREAT, FD_READ | FD_WRITE, 0).0,
         ISDIR
+    );
+    assert_eq!(open(&mut g, 0, b".", CREAT | EXCL, FD_READ, 0).0, EXIST);
+    assert_eq!(
+        open(&mut g, 0, b"keep/.", CREAT | EXCL, FD_READ, 0).0,
+        EXIST
     );
     // An escape is still perm.
     assert_eq!(path_call(&mut g, "path_remove_directory", b".."), 63);

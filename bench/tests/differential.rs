@@ -967,22 +967,7 @@ const ALLOWED: &[Known] = &[
 /// Differences that are bugs in wasihost (the witx docs, then POSIX, or,
 /// where the spec is silent, wasmtime decide). The lead removes an entry
 /// with its fix; an entry whose lines no longer differ fails the test.
-const EXPECTED_BUGS: &[Known] = &[
-    Known {
-        case: "sandbox ops all .",
-        field: Field::Stdout,
-        lines: &["open_excl . errno="],
-        why: "path_open of an existing directory with creat|excl must be exist (POSIX: O_CREAT|O_EXCL on an existing file is EEXIST); wasihost answers isdir",
-        see: "path_open(fd 3 (preopen), \".\", oflags=creat|excl, rights=fd_read): wasihost isdir (31), wasmtime-wasi exist (20)",
-    },
-    Known {
-        case: "sandbox ops all dir/.",
-        field: Field::Stdout,
-        lines: &["open_excl dir/. errno="],
-        why: "path_open of an existing directory with creat|excl must be exist (POSIX EEXIST); wasihost answers isdir",
-        see: "path_open(fd 3, \"dir/.\", oflags=creat|excl, rights=fd_read): wasihost isdir (31), wasmtime-wasi exist (20)",
-    },
-];
+const EXPECTED_BUGS: &[Known] = &[];
 
 // ---------------------------------------------------------------------------
 // Fixtures

@@ -513,13 +513,14 @@ impl Fs<'_> {
             return Err(errno::mfile);
         }
         if of.contains(oflags::creat) {
-            // `open("d/.", O_CREAT)` names an existing directory.
-            refuse_dot(
-                &d.dir,
-                guest_path(ctx, path, path_len)?,
-                errno::isdir,
-                errno::isdir,
-            )?;
+            // `open("d/.", O_CREAT)` names an existing directory: `isdir`
+            // (Linux), or `exist` with `excl` (POSIX, and wasmtime).
+            let e = if of.contains(oflags::excl) {
+                errno::exist
+            } else {
+                errno::isdir
+            };
+            refuse_dot(&d.dir, guest_path(ctx, path, path_len)?, e, e)?;
         }
         let (path, slash) = guest_path_dir(ctx, path, path_len)?;
         if slash && write {
