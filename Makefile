@@ -122,6 +122,12 @@ bench-smoke: deps
 test-differential: deps
 	$(CARGO) test -p wasihost-bench --release --test differential
 
+# Every preview1 function, byte for byte, under wasihost and wasmtime-wasi p1
+# (raw calls; listed differences in bench/tests/battery.rs).
+.PHONY: test-battery
+test-battery:
+	$(CARGO) test -p wasihost-bench --release --test battery -- --nocapture
+
 clean:
 	rm -rf $(BUILD)
 	$(CARGO) clean
