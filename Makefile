@@ -76,7 +76,7 @@ examples-c: lib
 install: lib
 	DESTDIR="$(DESTDIR)" scripts/install.sh $(PREFIX) $(LIB_RELEASE) include
 
-test: deps guests lint test-rust test-c test-cli test-python test-go test-wasi-suite test-differential
+test: deps guests lint test-rust test-c test-cli test-python test-go test-wasi-suite test-differential test-battery
 
 # The C API suite under AddressSanitizer + UBSan (tests-c/).
 test-c: lib-debug

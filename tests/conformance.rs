@@ -19,6 +19,7 @@ const LOOP: i32 = 32;
 const NOENT: i32 = 44;
 const NOTEMPTY: i32 = 55;
 const BUSY: i32 = 10;
+const NOTSUP: i32 = 58;
 
 const CREAT: i64 = 1;
 const DIRECTORY: i64 = 2;
@@ -388,4 +389,61 @@ fn set_times_on_a_stdio_stream_backed_by_a_file_is_badf() {
         .modified()
         .unwrap();
     assert_eq!(before, after);
+}
+
+#[test]
+fn creating_a_name_with_a_trailing_slash_is_isdir() {
+    // Linux open("missing/", O_CREAT) is EISDIR, also through a dangling
+    // symlink; a missing parent is still noent, an escape perm.
+    let root = tree("creat_slash");
+    std::os::unix::fs::symlink("nowhere", root.join("dangling")).unwrap();
+    let mut g = guest(&root);
+    for (path, want) in [
+        (&b"missing/"[..], ISDIR),
+        (b"dangling/", ISDIR),
+        (b"file/", ISDIR),
+        (b"gone/missing/", NOENT),
+        (b"../missing/", 63),
+    ] {
+        for of in [CREAT, CREAT | EXCL, CREAT | TRUNC] {
+            let (e, _) = open(&mut g, 0, path, of, FD_READ | FD_WRITE, 0);
+            assert_eq!(e, want, "{} {of}", String::from_utf8_lossy(path));
+        }
+    }
+    assert!(!root.join("missing").exists() && !root.join("nowhere").exists());
+}
+
+#[test]
+fn sync_flags_cannot_change_after_open_on_any_fd() {
+    let root = tree("syncflags");
+    let mut g = guest(&root);
+    const SYNC: i64 = 16;
+    for fd in [0, 1, 2] {
+        assert_eq!(
+            g.call("fd_fdstat_set_flags", &[fd, SYNC]),
+            NOTSUP,
+            "fd {fd}"
+        );
+        assert_eq!(g.call("fd_fdstat_get", &[fd, 64]), SUCCESS);
+        assert_eq!(g.peek(66, 2), [0, 0], "fd {fd} flags");
+    }
+    let (e, fd) = open(&mut g, 0, b"file", 0, ALL, 0);
+    assert_eq!(e, SUCCESS);
+    assert_eq!(g.call("fd_fdstat_set_flags", &[fd as i64, SYNC]), NOTSUP);
+    // append and nonblock still change.
+    assert_eq!(g.call("fd_fdstat_set_flags", &[1, APPEND]), SUCCESS);
+}
+
+#[test]
+fn polling_a_directory_is_a_badf_event() {
+    // The kind of object before rights: badf, not notcapable.
+    let root = tree("polldir");
+    let mut g = guest(&root);
+    g.poke(1024, &[0u8; 48]);
+    g.poke_u64(1024, 0x1000);
+    g.poke(1024 + 8, &[1]); // fd_read
+    g.poke_u32(1024 + 16, SB as u32);
+    assert_eq!(g.call("poll_oneoff", &[1024, 2048, 1, 8]), SUCCESS);
+    assert_eq!(g.peek_u32(8), 1);
+    assert_eq!(g.peek(2048 + 8, 2), (BADF as u16).to_le_bytes());
 }

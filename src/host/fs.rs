@@ -525,9 +525,18 @@ impl Fs<'_> {
         let (path, slash) = guest_path_dir(ctx, path, path_len)?;
         if slash && write {
             // Resolved first, so that an escape is still `perm`. Then as
-            // Linux: creating `name/` is `isdir`; writing one is `isdir`
-            // for a directory and `notdir` for anything else.
-            let meta = d.dir.metadata(path).map_err(io)?;
+            // Linux: creating `name/` is `isdir` (also where nothing is
+            // yet, once its parent resolves); writing one is `isdir` for a
+            // directory and `notdir` for anything else.
+            let meta = match d.dir.metadata(path) {
+                Err(e) if e.kind() == io::ErrorKind::NotFound && of.contains(oflags::creat) => {
+                    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                        d.dir.metadata(parent).map_err(io)?;
+                    }
+                    return Err(errno::isdir);
+                }
+                r => r.map_err(io)?,
+            };
             return Err(if meta.is_dir() || of.contains(oflags::creat) {
                 errno::isdir
             } else {
@@ -1139,13 +1148,9 @@ pub(crate) fn set_fd_times(
 }
 
 /// Applies `fd_fdstat_set_flags` to a host file or directory: `append` and
-/// `nonblock` change the host fd; the sync flags can only be chosen at
-/// open, so asking to change them is `notsup`.
-pub(crate) fn set_host_flags(fd: BorrowedFd<'_>, old: fdflags, new: fdflags) -> Result<(), errno> {
-    let sync_flags = fdflags::dsync.union(fdflags::rsync).union(fdflags::sync);
-    if old.intersection(sync_flags) != new.intersection(sync_flags) {
-        return Err(errno::notsup);
-    }
+/// `nonblock` change the host fd (the caller refuses a change of the sync
+/// flags, which only open can choose).
+pub(crate) fn set_host_flags(fd: BorrowedFd<'_>, new: fdflags) -> Result<(), errno> {
     let mut fl = rustix::fs::fcntl_getfl(fd).map_err(sys)?;
     fl.set(rustix::fs::OFlags::APPEND, new.contains(fdflags::append));
     fl.set(

@@ -414,10 +414,18 @@ impl NativeWasiImports for WasiHost {
             if t::fdflags::from_bits(flags.bits()).is_none() {
                 return Err(errno::inval);
             }
+            // The sync flags can only be chosen at open (Linux cannot
+            // change them), on any kind of fd.
+            let sync = t::fdflags::dsync
+                .union(t::fdflags::rsync)
+                .union(t::fdflags::sync);
+            if e.flags.intersection(sync) != flags.intersection(sync) {
+                return Err(errno::notsup);
+            }
             if let FdObject::File(_) | FdObject::Dir(_) = &e.object
                 && let Some(h) = e.object.host_fd()
             {
-                fs::set_host_flags(h, e.flags, flags)?;
+                fs::set_host_flags(h, flags)?;
             }
             e.flags = flags;
             Ok(())

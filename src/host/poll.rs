@@ -239,6 +239,11 @@ fn resolve(host: &WasiHost, s: &subscription, start: Instant) -> Wait {
                 Ok(e) => e,
                 Err(e) => return Wait::Ready(fd_error(s, e)),
             };
+            // The kind of object before rights (RATIONALE.md, Error order):
+            // a directory cannot be polled.
+            if let FdObject::Dir(_) = entry.object {
+                return Wait::Ready(fd_error(s, errno::badf));
+            }
             if entry.require(rights::poll_fd_readwrite).is_err() {
                 return Wait::Ready(fd_error(s, errno::notcapable));
             }
