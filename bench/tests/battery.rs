@@ -325,7 +325,7 @@ const ALLOWED: &[Known] = &[
         calls: &["~.\")"],
         field: "errno",
         ours: "",
-        why: "`.` or `..` as the last component of a name to remove or rename: wasihost answers as Linux (rmdir `..` notempty, rename to `.` busy), wasmtime-wasi inval or noent",
+        why: "`.` or `..` as the last component of a name to remove or rename: wasihost answers busy for rename to `.` (as Linux, and wasmtime for rename from `.`), wasmtime-wasi noent",
         see: "RATIONALE.md Filesystem: `.` or `..` as the last component of a name to create or remove",
     },
     Known {

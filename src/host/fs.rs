@@ -245,14 +245,14 @@ fn dot_last(path: &Path) -> Option<bool> {
 }
 
 /// For a call that creates or removes `path` in `dir` whose last component
-/// is `.` or `..`: the errno of resolving it, else the errno POSIX gives
-/// for such a name (`on_dot` for `.`, `on_dotdot` for `..`).
-fn refuse_dot(dir: &Dir, path: &Path, on_dot: errno, on_dotdot: errno) -> Result<(), errno> {
+/// is `.` or `..`: the errno of resolving it, else `e`, the errno POSIX
+/// gives for such a name.
+fn refuse_dot(dir: &Dir, path: &Path, e: errno) -> Result<(), errno> {
     match dot_last(path) {
         None => Ok(()),
-        Some(dotdot) => {
+        Some(_) => {
             dir.metadata(path).map_err(io)?;
-            Err(if dotdot { on_dotdot } else { on_dot })
+            Err(e)
         }
     }
 }
@@ -520,7 +520,7 @@ impl Fs<'_> {
             } else {
                 errno::isdir
             };
-            refuse_dot(&d.dir, guest_path(ctx, path, path_len)?, e, e)?;
+            refuse_dot(&d.dir, guest_path(ctx, path, path_len)?, e)?;
         }
         let (path, slash) = guest_path_dir(ctx, path, path_len)?;
         if slash && write {
@@ -646,12 +646,7 @@ impl Fs<'_> {
     ) -> Result<(), errno> {
         let d = dir_of(self.fds, fd, rights::path_create_directory)?;
         // `mkdir("d/.")` is `exist` (when `d` exists), as in Linux.
-        refuse_dot(
-            &d.dir,
-            guest_path(ctx, path, len)?,
-            errno::exist,
-            errno::exist,
-        )?;
+        refuse_dot(&d.dir, guest_path(ctx, path, len)?, errno::exist)?;
         d.dir
             .create_dir(guest_path_dir(ctx, path, len)?.0)
             .map_err(io)
@@ -665,14 +660,10 @@ impl Fs<'_> {
         len: u32,
     ) -> Result<(), errno> {
         let d = dir_of(self.fds, fd, rights::path_remove_directory)?;
-        // POSIX: `rmdir("d/.")` is `inval`; Linux: `rmdir("d/..")` is
-        // `notempty`. Never the directory the dot stands for.
-        refuse_dot(
-            &d.dir,
-            guest_path(ctx, path, len)?,
-            errno::inval,
-            errno::notempty,
-        )?;
+        // POSIX: `rmdir` of a name ending in `.` or `..` fails, `inval` for
+        // `.` (and `..`, as wasmtime; Linux says `notempty`). Never the
+        // directory the dot stands for.
+        refuse_dot(&d.dir, guest_path(ctx, path, len)?, errno::inval)?;
         d.dir
             .remove_dir(guest_path_dir(ctx, path, len)?.0)
             .map_err(io)
@@ -687,12 +678,7 @@ impl Fs<'_> {
     ) -> Result<(), errno> {
         let d = dir_of(self.fds, fd, rights::path_unlink_file)?;
         // `.` and `..` are directories: `isdir`, as in Linux.
-        refuse_dot(
-            &d.dir,
-            guest_path(ctx, path, len)?,
-            errno::isdir,
-            errno::isdir,
-        )?;
+        refuse_dot(&d.dir, guest_path(ctx, path, len)?, errno::isdir)?;
         let (path, slash) = guest_path_dir(ctx, path, len)?;
         if slash {
             // `file/` is not a directory; `dir/` is one, and not a file.
@@ -784,12 +770,7 @@ impl Fs<'_> {
     ) -> Result<(), errno> {
         let d = dir_of(self.fds, fd, rights::path_symlink)?;
         let target = guest_path(ctx, old, old_len)?;
-        refuse_dot(
-            &d.dir,
-            guest_path(ctx, new, new_len)?,
-            errno::exist,
-            errno::exist,
-        )?;
+        refuse_dot(&d.dir, guest_path(ctx, new, new_len)?, errno::exist)?;
         // cap-std refuses an absolute target: such a link could never be
         // followed inside the sandbox, and could mislead the host.
         d.dir
@@ -813,19 +794,10 @@ impl Fs<'_> {
         self.fds.get(new_fd)?;
         let from = dir_of(self.fds, fd, rights::path_rename_source)?;
         let to = dir_of(self.fds, new_fd, rights::path_rename_target)?;
-        // Linux: renaming from or to `.` or `..` is `busy`.
-        refuse_dot(
-            &from.dir,
-            guest_path(ctx, old, old_len)?,
-            errno::busy,
-            errno::busy,
-        )?;
-        refuse_dot(
-            &to.dir,
-            guest_path(ctx, new, new_len)?,
-            errno::busy,
-            errno::busy,
-        )?;
+        // POSIX: renaming from or to a name ending in `.` or `..` fails;
+        // `busy`, as Linux and wasmtime answer (POSIX allows it).
+        refuse_dot(&from.dir, guest_path(ctx, old, old_len)?, errno::busy)?;
+        refuse_dot(&to.dir, guest_path(ctx, new, new_len)?, errno::busy)?;
         let (old, old_slash) = guest_path_dir(ctx, old, old_len)?;
         let (new, new_slash) = guest_path_dir(ctx, new, new_len)?;
         if old_slash || new_slash {
@@ -859,18 +831,8 @@ impl Fs<'_> {
         }
         // Linux: a hard link to `.`/`..` (directories) is `perm`; a new
         // name `.`/`..` already exists.
-        refuse_dot(
-            &from.dir,
-            guest_path(ctx, old, old_len)?,
-            errno::perm,
-            errno::perm,
-        )?;
-        refuse_dot(
-            &to.dir,
-            guest_path(ctx, new, new_len)?,
-            errno::exist,
-            errno::exist,
-        )?;
+        refuse_dot(&from.dir, guest_path(ctx, old, old_len)?, errno::perm)?;
+        refuse_dot(&to.dir, guest_path(ctx, new, new_len)?, errno::exist)?;
         let (old, old_slash) = guest_path_dir(ctx, old, old_len)?;
         let (new, new_slash) = guest_path_dir(ctx, new, new_len)?;
         if old_slash {
