@@ -289,8 +289,7 @@ impl ModuleCache {
 
     /// Refuses a directory that others may write or another user owns.
     fn check_private(&self, uid: u32, mode: u32) -> Result<(), Error> {
-        // SAFETY: geteuid has no preconditions and cannot fail.
-        let euid = unsafe { libc::geteuid() };
+        let euid = rustix::process::geteuid().as_raw();
         let mode = mode & 0o7777;
         let foreign = uid != euid && uid != 0;
         let mut writers = Vec::new();
