@@ -9,7 +9,8 @@ pub enum ErrorKind {
     /// The host configuration is invalid (a bad argument, a stdio file that
     /// cannot be opened, ...).
     Config,
-    /// Reading a module file failed.
+    /// Reading a module file failed, or a compiled-module cache directory
+    /// was refused (others may write it, or another user owns it).
     Io,
     /// The bytes are not a valid module (or WAT text that does not parse).
     Module,
