@@ -72,7 +72,7 @@ struct Known {
 }
 
 /// Intended differences, each the host's choice where preview1 leaves one
-/// (argued in RATIONALE.md, or proposed for it where it is not yet).
+/// (each argued in RATIONALE.md).
 const ALLOWED: &[Known] = &[
     Known {
         case: "poll fds",
@@ -155,7 +155,7 @@ const ALLOWED: &[Known] = &[
         field: "errno",
         ours: "",
         why: "a read of 0 bytes (one empty iovec, or none) from stdin: wasihost returns 0 bytes as read(2) does; wasmtime-wasi answers intr",
-        see: "proposed RATIONALE.md stdio: a zero-length read succeeds with 0 bytes (POSIX read(2))",
+        see: "RATIONALE.md stdio: a zero-length read succeeds with 0 bytes (POSIX read(2))",
     },
     Known {
         case: "stdio write",
@@ -294,7 +294,7 @@ const ALLOWED: &[Known] = &[
         field: "fd",
         ours: "",
         why: "a new fd takes the lowest free number on wasihost (POSIX open(2)); wasmtime-wasi reuses the highest freed number first",
-        see: "proposed RATIONALE.md Filesystem: new fds take the lowest free number, as POSIX open(2)",
+        see: "RATIONALE.md Filesystem: new fds take the lowest free number, as POSIX open(2)",
     },
     Known {
         case: "long paths",
@@ -342,7 +342,7 @@ const ALLOWED: &[Known] = &[
         field: "errno",
         ours: "",
         why: "readlink of a symlink inside the sandbox whose target is absolute: wasihost returns the target as readlink(2) (and the witx: 'read the contents of a symbolic link'), wasmtime-wasi (cap-std) answers perm",
-        see: "proposed RATIONALE.md Filesystem: path_readlink returns any target; only following a link is confined",
+        see: "RATIONALE.md Filesystem: path_readlink returns any target; only following a link is confined",
     },
     Known {
         case: "poll clocks",
@@ -354,7 +354,7 @@ const ALLOWED: &[Known] = &[
         field: "event0",
         ours: "",
         why: "a clock event's fd_readwrite: wasihost writes nbytes 0, wasmtime-wasi 1 (the witx defines it for fd events only)",
-        see: "proposed RATIONALE.md poll_oneoff: clock events carry nbytes 0",
+        see: "RATIONALE.md poll_oneoff: clock events carry nbytes 0",
     },
     Known {
         case: "poll clocks",
