@@ -397,60 +397,13 @@ const EXPECTED_BUGS: &[Known] = &[];
 // ---------------------------------------------------------------------------
 // The forwarder module
 
-/// Every import of `wasi_snapshot_preview1`: name, wasm parameter types,
-/// whether it returns an errno (as tests/wat_common).
-const SIGS: &[(&str, &str, bool)] = &[
-    ("args_get", "i32 i32", true),
-    ("args_sizes_get", "i32 i32", true),
-    ("environ_get", "i32 i32", true),
-    ("environ_sizes_get", "i32 i32", true),
-    ("clock_res_get", "i32 i32", true),
-    ("clock_time_get", "i32 i64 i32", true),
-    ("fd_advise", "i32 i64 i64 i32", true),
-    ("fd_allocate", "i32 i64 i64", true),
-    ("fd_close", "i32", true),
-    ("fd_datasync", "i32", true),
-    ("fd_fdstat_get", "i32 i32", true),
-    ("fd_fdstat_set_flags", "i32 i32", true),
-    ("fd_fdstat_set_rights", "i32 i64 i64", true),
-    ("fd_filestat_get", "i32 i32", true),
-    ("fd_filestat_set_size", "i32 i64", true),
-    ("fd_filestat_set_times", "i32 i64 i64 i32", true),
-    ("fd_pread", "i32 i32 i32 i64 i32", true),
-    ("fd_prestat_get", "i32 i32", true),
-    ("fd_prestat_dir_name", "i32 i32 i32", true),
-    ("fd_pwrite", "i32 i32 i32 i64 i32", true),
-    ("fd_read", "i32 i32 i32 i32", true),
-    ("fd_readdir", "i32 i32 i32 i64 i32", true),
-    ("fd_renumber", "i32 i32", true),
-    ("fd_seek", "i32 i64 i32 i32", true),
-    ("fd_sync", "i32", true),
-    ("fd_tell", "i32 i32", true),
-    ("fd_write", "i32 i32 i32 i32", true),
-    ("path_create_directory", "i32 i32 i32", true),
-    ("path_filestat_get", "i32 i32 i32 i32 i32", true),
-    (
-        "path_filestat_set_times",
-        "i32 i32 i32 i32 i64 i64 i32",
-        true,
-    ),
-    ("path_link", "i32 i32 i32 i32 i32 i32 i32", true),
-    ("path_open", "i32 i32 i32 i32 i32 i64 i64 i32 i32", true),
-    ("path_readlink", "i32 i32 i32 i32 i32 i32", true),
-    ("path_remove_directory", "i32 i32 i32", true),
-    ("path_rename", "i32 i32 i32 i32 i32 i32", true),
-    ("path_symlink", "i32 i32 i32 i32 i32", true),
-    ("path_unlink_file", "i32 i32 i32", true),
-    ("poll_oneoff", "i32 i32 i32 i32", true),
-    ("proc_exit", "i32", false),
-    ("proc_raise", "i32", true),
-    ("sched_yield", "", true),
-    ("random_get", "i32 i32", true),
-    ("sock_accept", "i32 i32 i32", true),
-    ("sock_recv", "i32 i32 i32 i32 i32 i32", true),
-    ("sock_send", "i32 i32 i32 i32 i32", true),
-    ("sock_shutdown", "i32 i32", true),
-];
+/// Every import of `wasi_snapshot_preview1` (name, wasm parameter types,
+/// whether it returns an errno): the one table the crate's own WAT tests
+/// use, not a copy of it.
+#[path = "../../tests/wat_common/mod.rs"]
+#[allow(dead_code)]
+mod wat_common;
+use wat_common::SIGS;
 
 fn forwarder_wat() -> String {
     let mut imports = String::new();
