@@ -401,7 +401,6 @@ const EXPECTED_BUGS: &[Known] = &[];
 /// whether it returns an errno): the one table the crate's own WAT tests
 /// use, not a copy of it.
 #[path = "../../tests/wat_common/mod.rs"]
-#[allow(dead_code)]
 mod wat_common;
 use wat_common::SIGS;
 
