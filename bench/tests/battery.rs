@@ -38,9 +38,11 @@
 //! never traps"), and rights narrowing (wasmtime ignores rights:
 //! RATIONALE "Read-only is a matter of rights").
 
-use std::collections::{BTreeMap, HashMap};
+mod common;
+use common::tree_lines;
+
+use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -1260,45 +1262,6 @@ fn make_fixture(root: &Path) {
     l("../outside.txt", "sb/escape_file");
     l("/nonexistent/abs", "sb/abs_link");
     assert!(sb.is_dir());
-}
-
-/// Every entry under `root` without following symlinks, one line each,
-/// sorted: `a file "hello"`, `d dir`, `l -> target`.
-fn tree_lines(root: &Path) -> Vec<String> {
-    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, String>) {
-        for entry in std::fs::read_dir(dir).expect("read_dir") {
-            let path = entry.expect("entry").path();
-            let meta = std::fs::symlink_metadata(&path).expect("lstat");
-            let rel = path
-                .strip_prefix(root)
-                .expect("under root")
-                .as_os_str()
-                .as_bytes()
-                .escape_ascii()
-                .to_string();
-            let ft = meta.file_type();
-            let line = if ft.is_symlink() {
-                let t = std::fs::read_link(&path).expect("readlink");
-                format!("{rel} -> {}", t.as_os_str().as_bytes().escape_ascii())
-            } else if ft.is_dir() {
-                walk(root, &path, out);
-                format!("{rel} dir")
-            } else if ft.is_file() {
-                let bytes = std::fs::read(&path).expect("read");
-                if bytes.len() <= 64 {
-                    format!("{rel} file \"{}\"", bytes.escape_ascii())
-                } else {
-                    format!("{rel} file {} bytes", bytes.len())
-                }
-            } else {
-                format!("{rel} other")
-            };
-            out.insert(rel, line);
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk(root, root, &mut out);
-    out.into_values().collect()
 }
 
 fn fresh(dir: &Path) {

@@ -33,9 +33,11 @@
 //! only when a source is newer than the wasm. `CLANG` and `WASI_SYSROOT`
 //! are honoured; `make deps` installs the toolchain.
 
-use std::collections::{BTreeMap, HashMap};
+mod common;
+use common::{fnv, tree_lines};
+
+use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -1037,53 +1039,6 @@ fn fresh_dir(dir: &Path) {
         std::fs::remove_dir_all(dir).expect("remove old fixture");
     }
     std::fs::create_dir_all(dir).expect("create fixture dir");
-}
-
-/// Every entry under `root` (not `root` itself) without following
-/// symlinks, as one line each, sorted by path: `a.txt file "hello"`
-/// (longer files as `big file <len> bytes fnv=<hash>`), `d dir`,
-/// `l -> target`, `x other`.
-fn tree_lines(root: &Path) -> Vec<String> {
-    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, String>) {
-        for entry in std::fs::read_dir(dir).expect("read_dir") {
-            let path = entry.expect("read_dir entry").path();
-            let meta = std::fs::symlink_metadata(&path).expect("lstat");
-            let rel = path
-                .strip_prefix(root)
-                .expect("under root")
-                .as_os_str()
-                .as_bytes()
-                .escape_ascii()
-                .to_string();
-            let ft = meta.file_type();
-            let line = if ft.is_symlink() {
-                let t = std::fs::read_link(&path).expect("readlink");
-                format!("{rel} -> {}", t.as_os_str().as_bytes().escape_ascii())
-            } else if ft.is_dir() {
-                walk(root, &path, out);
-                format!("{rel} dir")
-            } else if ft.is_file() {
-                let bytes = std::fs::read(&path).expect("read file");
-                if bytes.len() <= 64 {
-                    format!("{rel} file \"{}\"", bytes.escape_ascii())
-                } else {
-                    format!("{rel} file {} bytes fnv={:016x}", bytes.len(), fnv(&bytes))
-                }
-            } else {
-                format!("{rel} other")
-            };
-            out.insert(rel, line);
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk(root, root, &mut out);
-    out.into_values().collect()
-}
-
-fn fnv(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3)
-    })
 }
 
 /// Inode number -> `/`-joined path relative to `root` ("." for `root`),
