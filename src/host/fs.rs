@@ -1018,6 +1018,23 @@ impl FileFd {
         if offset == 0 && wh == whence::cur {
             return self.tell();
         }
+        // The common case, one lseek: the host offset is the position and
+        // the kernel takes the request as it is.
+        if self.far.is_none() {
+            let pos = match wh {
+                whence::set => u64::try_from(offset).map(rustix::fs::SeekFrom::Start),
+                whence::cur => Ok(rustix::fs::SeekFrom::Current(offset)),
+                _ => Ok(rustix::fs::SeekFrom::End(offset)),
+            };
+            if let Ok(pos) = pos {
+                match rustix::fs::seek(&self.file, pos) {
+                    Ok(at) => return Ok(at),
+                    Err(rustix::io::Errno::INVAL | rustix::io::Errno::OVERFLOW) => {}
+                    Err(e) => return Err(sys(e)),
+                }
+            }
+        }
+        // Below 0, or beyond what the kernel takes: computed here.
         let base: i128 = match wh {
             whence::set => 0,
             whence::cur => self.tell()? as i128,
