@@ -15,7 +15,7 @@ GUEST_SRCS := $(wildcard examples/guests/*.c)
 GUEST_WASM := $(patsubst examples/guests/%.c,$(BUILD)/guests/%.wasm,$(GUEST_SRCS))
 
 .PHONY: all deps guests run test test-rust test-c test-cli test-python test-go test-wasi-suite lint bench \
-	bench-smoke clean lib lib-debug header examples-c install
+	bench-smoke bench-compute clean lib lib-debug header examples-c install
 
 PREFIX ?= /usr/local
 
@@ -131,3 +131,11 @@ test-battery:
 clean:
 	rm -rf $(BUILD)
 	$(CARGO) clean
+
+# The compute-bound benchmark (bench/compute/README.md): a C guest (a SAT
+# solver, an interpreter, hashing) under the C CLI with and without
+# --timeout, the wasmtime 49 CLI with and without -W timeout (downloaded
+# from PyPI unless WASMTIME=path) and natively, interleaved, warm caches.
+# BENCH_ROUNDS (default 7), BENCH_SCALE, BENCH_SIDES, BENCH_CACHE=0.
+bench-compute: deps examples-c
+	GUEST_CC="$(GUEST_CC)" GUEST_CFLAGS="$(GUEST_CFLAGS)" python3 bench/compute/run.py
