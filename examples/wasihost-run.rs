@@ -96,8 +96,8 @@ fn main() -> ExitCode {
             eprintln!("wasihost-run: guest trapped: {msg}");
             ExitCode::from(134)
         }
-        Ok(Outcome::Interrupted) => {
-            eprintln!("wasihost-run: guest interrupted");
+        Ok(other) => {
+            eprintln!("wasihost-run: guest {other}");
             ExitCode::from(134)
         }
         Err(e) => usage(&e.to_string()),

@@ -43,15 +43,18 @@
 // truncating it.
 #define WASIHOST_OUTPUT_APPEND 1
 
-// A reusable description of what a guest is granted. Nothing is granted
-// by default: no arguments, no environment, no directories, stdin at end
-// of file, stdout and stderr discarded, at most 1024 open fds.
+// A reusable description of what a guest is granted and the limits it
+// runs under. Nothing is granted by default: no arguments, no
+// environment, no directories, stdin at end of file, stdout and stderr
+// discarded, at most 1024 open fds; no timeout, no fuel limit, at most
+// 4 GiB in all memories and 10 million table elements.
 typedef struct wasihost_config_t wasihost_config_t;
 
 // An engine: Cranelift, with the wasm features toolchains emit today
 // (exception handling, tail calls, SIMD and relaxed SIMD, bulk memory,
-// multi-value, reference types, multiple memories, extended constant
-// expressions, function references) and interruption enabled.
+// multi-value, reference types, multiple memories, 64-bit memories,
+// threads, extended constant expressions, function references, GC), and
+// interruption and fuel metering as its flags ask.
 typedef struct wasihost_engine_t wasihost_engine_t;
 
 // An error: kind, message, WASI errno and exit code. Created by the
@@ -93,9 +96,16 @@ typedef uint32_t wasihost_stream_t;
 // must not unwind (a C++ exception or `longjmp`) through the library.
 typedef int32_t (*wasihost_write_callback_t)(void *userdata, const uint8_t *data, size_t len);
 
+// Flags for `wasihost_engine_new_with_flags` (an OR of `WASIHOST_ENGINE_*`).
+typedef uint32_t wasihost_engine_flags_t;
+
 // The class of a `wasihost_error_t` (one of the `WASIHOST_ERROR_KIND_*`
 // values).
 typedef uint32_t wasihost_error_kind_t;
+
+// The kind of a trap (one of the `WASIHOST_TRAP_*` values), given by
+// `wasihost_error_trap_code`.
+typedef uint32_t wasihost_trap_code_t;
 
 // The type of a `wasihost_val_t` (one of the `WASIHOST_VAL_*` values).
 typedef uint32_t wasihost_valkind_t;
@@ -161,6 +171,18 @@ typedef struct {
 // The guest's standard error (fd 2).
 #define WASIHOST_STDERR 2
 
+// Guests can be stopped: by an interrupt handle, by a timeout
+// (`wasihost_config_set_timeout_ns`). Every loop iteration and function
+// entry of guest code then checks a counter (wasmtime's epoch
+// interruption; the wasmtime CLI's `-W timeout` costs the same). Without
+// it, guest code carries no check and runs at full speed.
+#define WASIHOST_ENGINE_INTERRUPTIBLE 1
+
+// Guest code meters fuel, so that `wasihost_config_set_fuel` can bound the
+// instructions it runs. It updates a counter in every basic block, which
+// costs more than interruption.
+#define WASIHOST_ENGINE_FUEL 2
+
 // A NULL pointer where a value is required, a byte string that is not
 // valid UTF-8 where text is required or holds a NUL byte where none may
 // be (arguments, environment variables, paths), an empty path, an unknown
@@ -198,6 +220,60 @@ typedef struct {
 // A bug in wasihost: a panic caught at the C boundary. The handle
 // involved is still safe to delete.
 #define WASIHOST_ERROR_KIND_PANIC 10
+
+// The guest ran past the timeout of `wasihost_config_set_timeout_ns`
+// (also while it waited in a host call: a sleep, a read of a pipe).
+#define WASIHOST_ERROR_KIND_TIMEOUT 11
+
+// The guest used up the fuel of `wasihost_config_set_fuel`.
+#define WASIHOST_ERROR_KIND_FUEL_EXHAUSTED 12
+
+// The module's memories or tables, as declared, need more than the caps
+// of `wasihost_config_set_max_memory` or
+// `wasihost_config_set_max_table_elements`, so it cannot be instantiated.
+// (A `memory.grow` refused later is not an error: the guest sees -1; see
+// `wasihost_instance_memory_limit_reached`.)
+#define WASIHOST_ERROR_KIND_MEMORY_LIMIT 13
+
+// Any other cause: a host error that aborted the guest, or a trap kind
+// this list does not name.
+#define WASIHOST_TRAP_OTHER 0
+
+// The `unreachable` instruction (C's `abort()`, Rust's panic).
+#define WASIHOST_TRAP_UNREACHABLE 1
+
+// A memory access out of bounds.
+#define WASIHOST_TRAP_MEMORY_OUT_OF_BOUNDS 2
+
+// Integer division by zero.
+#define WASIHOST_TRAP_INTEGER_DIVISION_BY_ZERO 3
+
+// Integer overflow (`INT_MIN / -1`).
+#define WASIHOST_TRAP_INTEGER_OVERFLOW 4
+
+// A float to integer conversion out of range.
+#define WASIHOST_TRAP_BAD_CONVERSION_TO_INTEGER 5
+
+// The call stack is exhausted.
+#define WASIHOST_TRAP_STACK_OVERFLOW 6
+
+// An indirect call to a null table entry.
+#define WASIHOST_TRAP_INDIRECT_CALL_TO_NULL 7
+
+// An indirect call with the wrong signature.
+#define WASIHOST_TRAP_BAD_SIGNATURE 8
+
+// A table access out of bounds.
+#define WASIHOST_TRAP_TABLE_OUT_OF_BOUNDS 9
+
+// A null reference was used.
+#define WASIHOST_TRAP_NULL_REFERENCE 10
+
+// A misaligned atomic access.
+#define WASIHOST_TRAP_HEAP_MISALIGNED 11
+
+// A WASI method of the host panicked (a bug in wasihost).
+#define WASIHOST_TRAP_HOST_PANIC 12
 
 // A 32-bit integer, `of.i32`.
 #define WASIHOST_VAL_I32 0
@@ -277,6 +353,35 @@ wasihost_error_t *wasihost_config_preopen_dir(wasihost_config_t *config, const u
 // included (default 1024); opening more fails with `mfile`.
 wasihost_error_t *wasihost_config_set_max_open_fds(wasihost_config_t *config, size_t max);
 
+// How long each entry into the guest may take, in nanoseconds:
+// instantiation (the module's start function), then each
+// `wasihost_instance_run` and each `wasihost_instance_call`, each with the
+// whole timeout anew (0: no timeout, the default). A guest past it ends
+// with an error of kind `WASIHOST_ERROR_KIND_TIMEOUT`, also while it
+// waits in a host call (a sleep, a read of stdin or of a pipe). Needs an
+// engine made with `WASIHOST_ENGINE_INTERRUPTIBLE`: instantiating with
+// another fails with `WASIHOST_ERROR_KIND_CONFIG`.
+wasihost_error_t *wasihost_config_set_timeout_ns(wasihost_config_t *config, uint64_t timeout_ns);
+
+// The instruction budget of each instance over its whole life, in
+// wasmtime's fuel units (about one per wasm instruction); a guest that
+// uses it up ends with an error of kind
+// `WASIHOST_ERROR_KIND_FUEL_EXHAUSTED`. Needs an engine made with
+// `WASIHOST_ENGINE_FUEL`: instantiating with another fails with
+// `WASIHOST_ERROR_KIND_CONFIG`.
+wasihost_error_t *wasihost_config_set_fuel(wasihost_config_t *config, uint64_t fuel);
+
+// The most bytes all of an instance's linear memories may hold together
+// (default 4 GiB). A `memory.grow` beyond it returns -1 to the guest, as
+// wasm specifies when memory cannot grow (see
+// `wasihost_instance_memory_limit_reached`); a module whose memories start
+// larger fails to instantiate with `WASIHOST_ERROR_KIND_MEMORY_LIMIT`.
+wasihost_error_t *wasihost_config_set_max_memory(wasihost_config_t *config, uint64_t bytes);
+
+// The most elements all of an instance's tables may hold together
+// (default 10 million); a `table.grow` beyond it returns -1.
+wasihost_error_t *wasihost_config_set_max_table_elements(wasihost_config_t *config, uint64_t elements);
+
 // The guest reads the host process's own stdin.
 wasihost_error_t *wasihost_config_stdin_inherit(wasihost_config_t *config);
 
@@ -330,9 +435,19 @@ wasihost_error_t *wasihost_config_output_capture(wasihost_config_t *config, wasi
 // fails.
 wasihost_error_t *wasihost_config_output_callback(wasihost_config_t *config, wasihost_stream_t stream, wasihost_write_callback_t write, void *userdata, wasihost_finalizer_t finalizer);
 
-// Creates an engine. On success writes a new engine to `*engine_out`,
-// which the caller frees with `wasihost_engine_delete`.
+// Creates an engine without interruption or fuel metering (flags 0). On
+// success writes a new engine to `*engine_out`, which the caller frees
+// with `wasihost_engine_delete`.
 wasihost_error_t *wasihost_engine_new(wasihost_engine_t **engine_out);
+
+// Creates an engine with the `WASIHOST_ENGINE_*` flags in `flags` (an
+// unknown flag is an error of kind `WASIHOST_ERROR_KIND_INVALID_ARGUMENT`).
+// Modules compiled with different flags are different code; the module
+// cache keeps them apart.
+wasihost_error_t *wasihost_engine_new_with_flags(wasihost_engine_flags_t flags, wasihost_engine_t **engine_out);
+
+// The `WASIHOST_ENGINE_*` flags the engine was created with; 0 for NULL.
+wasihost_engine_flags_t wasihost_engine_flags(const wasihost_engine_t *engine);
 
 // Frees an engine. Modules and instances made with it stay valid. NULL is
 // a no-op.
@@ -358,6 +473,12 @@ uint16_t wasihost_error_errno(const wasihost_error_t *error);
 // for any other error, or when an argument is NULL.
 bool wasihost_error_exit_code(const wasihost_error_t *error, uint32_t *code_out);
 
+// For an error of kind `WASIHOST_ERROR_KIND_TRAP`: writes the kind of
+// trap (a `WASIHOST_TRAP_*` value) to `*code_out` and returns true.
+// Returns false, writing nothing, for any other error, or when an
+// argument is NULL.
+bool wasihost_error_trap_code(const wasihost_error_t *error, wasihost_trap_code_t *code_out);
+
 // A static, NUL-terminated name for an error kind (`"config"`, `"trap"`,
 // ...), or `"unknown"`.
 const char *wasihost_error_kind_name(wasihost_error_kind_t kind);
@@ -365,15 +486,27 @@ const char *wasihost_error_kind_name(wasihost_error_kind_t kind);
 // Frees an error. NULL is a no-op.
 void wasihost_error_delete(wasihost_error_t *error);
 
-// Instantiates `module` with what `config` grants: opens its preopened
-// directories and stdio files, makes fresh capture buffers, and runs the
-// module's start function, if it has one (not `_start`; a trap or exit
-// there is an error of kind `WASIHOST_ERROR_KIND_TRAP` or
-// `WASIHOST_ERROR_KIND_EXIT`, as in `wasihost_instance_call`). On success writes
-// a new instance to `*instance_out`, freed with
+// Instantiates `module` with what `config` grants and under its limits:
+// opens its preopened directories and stdio files, makes fresh capture
+// buffers, and runs the module's start function, if it has one (not
+// `_start`; its ending is an error of the same kinds as in
+// `wasihost_instance_call`: `WASIHOST_ERROR_KIND_TRAP`, `_EXIT`,
+// `_TIMEOUT`, `_FUEL_EXHAUSTED`; and `_MEMORY_LIMIT` when the module's
+// memories exceed the cap). A timeout or fuel limit the engine cannot
+// enforce is an error of kind `WASIHOST_ERROR_KIND_CONFIG`. On success
+// writes a new instance to `*instance_out`, freed with
 // `wasihost_instance_delete`. The config and the module may be deleted
 // afterwards; both may serve any number of instances.
 wasihost_error_t *wasihost_instance_new(const wasihost_module_t *module, const wasihost_config_t *config, wasihost_instance_t **instance_out);
+
+// `wasihost_instance_new`, stopped by `handle` (from
+// `wasihost_interrupt_handle_new`): interrupting it from another thread
+// during this call stops the module's start function (the call fails
+// with `WASIHOST_ERROR_KIND_INTERRUPTED`), and later it stops the
+// instance, as the handle of `wasihost_instance_interrupt_handle` does.
+// NULL `handle` is the same as `wasihost_instance_new`. Needs an engine
+// made with `WASIHOST_ENGINE_INTERRUPTIBLE` when `handle` is not NULL.
+wasihost_error_t *wasihost_instance_new_with_handle(const wasihost_module_t *module, const wasihost_config_t *config, const wasihost_interrupt_handle_t *handle, wasihost_instance_t **instance_out);
 
 // Runs the module's `_start` (a WASI command's `main`). On success writes
 // the guest's exit code to `*exit_code_out`: 0 when `_start` returned,
@@ -399,18 +532,48 @@ wasihost_error_t *wasihost_instance_call(wasihost_instance_t *instance, const ui
 // stream that is not captured.
 wasihost_error_t *wasihost_instance_capture(wasihost_instance_t *instance, wasihost_stream_t stream, wasihost_capture_t *capture_out);
 
-// A handle that stops this instance from any thread. On success writes it
-// to `*handle_out`; free it with `wasihost_interrupt_handle_delete` (it
-// may outlive the instance).
+// A handle that stops this instance from any thread (the one given to
+// `wasihost_instance_new_with_handle`, or the instance's own). On success
+// writes it to `*handle_out`; free it with
+// `wasihost_interrupt_handle_delete` (it may outlive the instance). Fails
+// with `WASIHOST_ERROR_KIND_CONFIG` when the engine was made without
+// `WASIHOST_ENGINE_INTERRUPTIBLE`.
 wasihost_error_t *wasihost_instance_interrupt_handle(const wasihost_instance_t *instance, wasihost_interrupt_handle_t **handle_out);
 
-// Stops the instance: the run or call in progress ends with an error of
-// kind `WASIHOST_ERROR_KIND_INTERRUPTED` at the guest's next loop
-// iteration or function entry (a guest blocked in a host call, such as a
-// read from a pipe, stops when that call returns). Later runs and calls
-// of the instance fail the same way. Safe from any thread, any number of
-// times. NULL is a no-op.
+// A new interrupt handle not yet tied to an instance, for
+// `wasihost_instance_new_with_handle` (one handle may serve several
+// instances, and stops them all). Free it with
+// `wasihost_interrupt_handle_delete`.
+wasihost_error_t *wasihost_interrupt_handle_new(wasihost_interrupt_handle_t **handle_out);
+
+// Whether `wasihost_interrupt_handle_interrupt` was called on the handle
+// (or another handle of the same instance); false for NULL.
+bool wasihost_interrupt_handle_is_interrupted(const wasihost_interrupt_handle_t *handle);
+
+// Stops the instances of the handle: the run or call in progress (also
+// the start function in `wasihost_instance_new_with_handle`) ends with an
+// error of kind `WASIHOST_ERROR_KIND_INTERRUPTED` at the guest's next
+// loop iteration or function entry, or at once when it waits in a host
+// call (a sleep, a read of stdin or of a pipe; a stdin callback of the
+// embedder is not interrupted). Later runs and calls fail the same way.
+// Safe from any thread, any number of times. NULL is a no-op.
 void wasihost_interrupt_handle_interrupt(const wasihost_interrupt_handle_t *handle);
+
+// Changes the timeout of the instance's later runs and calls, in
+// nanoseconds (0: none); the config's timeout is the one it starts with.
+// Fails with `WASIHOST_ERROR_KIND_CONFIG` for a timeout on an engine made
+// without `WASIHOST_ENGINE_INTERRUPTIBLE`.
+wasihost_error_t *wasihost_instance_set_timeout_ns(wasihost_instance_t *instance, uint64_t timeout_ns);
+
+// Whether a `memory.grow` or `table.grow` of the guest was refused
+// because of the config's memory or table cap (the guest saw -1 and may
+// have gone on); false for NULL.
+bool wasihost_instance_memory_limit_reached(const wasihost_instance_t *instance);
+
+// On an engine made with `WASIHOST_ENGINE_FUEL`: writes the fuel the
+// instance has left to `*fuel_out` and returns true. Returns false,
+// writing nothing, on another engine or when an argument is NULL.
+bool wasihost_instance_fuel_left(const wasihost_instance_t *instance, uint64_t *fuel_out);
 
 // Frees an interrupt handle. NULL is a no-op.
 void wasihost_interrupt_handle_delete(wasihost_interrupt_handle_t *handle);

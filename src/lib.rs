@@ -41,10 +41,12 @@ pub mod cache;
 pub mod error;
 pub mod ffi;
 pub mod host;
+pub mod limits;
 pub mod run;
 pub mod wasi_snapshot_preview1;
 
 pub use cache::{CacheStatus, ModuleCache};
 pub use error::{Error, ErrorKind};
 pub use host::{Capture, Input, Output, RandomSource, WasiHost, WasiHostBuilder};
-pub use run::{Engine, Instance, InterruptHandle, Module, Outcome};
+pub use limits::{InterruptHandle, Limits};
+pub use run::{Engine, EngineBuilder, Instance, Module, Outcome, Trap, TrapCode};

@@ -3,20 +3,79 @@
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use wasmtime::{Config, InstancePre, Linker, Store, UpdateDeadline, Val};
 
 use crate::error::{Error, ErrorKind};
+use crate::limits::{Cancel, InterruptHandle, Limits};
 use crate::wasi_snapshot_preview1::link::{self, HostPanic, ProcExit, WasiState};
 use crate::wasi_snapshot_preview1::native::NativeWasiImports;
 
 /// A compilation and execution environment for modules (a
 /// [`wasmtime::Engine`]). Cheap to clone; share one across threads.
+///
+/// Whether guest code can be stopped ([`EngineBuilder::interruptible`]) and
+/// whether it meters fuel ([`EngineBuilder::fuel`]) are decided here, when
+/// code is compiled: each adds checks to every loop and function, and
+/// costs nothing when off (RATIONALE.md, Limits).
 #[derive(Clone)]
 pub struct Engine {
     inner: wasmtime::Engine,
+    interruptible: bool,
+    fuel: bool,
+}
+
+/// Settings for an [`Engine`]: `Engine::builder().interruptible(true).build()`.
+#[derive(Clone)]
+pub struct EngineBuilder {
+    config: Config,
+    interruptible: bool,
+    fuel: bool,
+}
+
+impl EngineBuilder {
+    /// Whether guests can be stopped: by an [`InterruptHandle`], by a
+    /// timeout ([`Limits::timeout`]). Off by default, when guest code
+    /// carries no check at all; on, every loop iteration and function
+    /// entry checks an epoch counter (wasmtime's epoch interruption), as
+    /// the wasmtime CLI does with `-W timeout`.
+    pub fn interruptible(mut self, on: bool) -> Self {
+        self.interruptible = on;
+        self
+    }
+
+    /// Whether guest code meters fuel, so that [`Limits::fuel`] can bound
+    /// the instructions it runs. Off by default; on, every basic block
+    /// updates a counter (slower than interruption: measure it with your
+    /// program).
+    pub fn fuel(mut self, on: bool) -> Self {
+        self.fuel = on;
+        self
+    }
+
+    /// wasmtime settings of your own to start from (e.g. from
+    /// [`Engine::default_config`]). Its epoch interruption and fuel
+    /// settings are replaced by this builder's.
+    pub fn wasmtime_config(mut self, config: Config) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// The engine.
+    pub fn build(self) -> Result<Engine, Error> {
+        let mut config = self.config;
+        config.epoch_interruption(self.interruptible);
+        config.consume_fuel(self.fuel);
+        wasmtime::Engine::new(&config)
+            .map(|inner| Engine {
+                inner,
+                interruptible: self.interruptible,
+                fuel: self.fuel,
+            })
+            .map_err(|e| Error::new(ErrorKind::Engine, format!("cannot create engine: {e:#}")))
+    }
 }
 
 /// Sets one wasm feature on a [`wasmtime::Config`].
@@ -68,17 +127,41 @@ fn threads(config: &mut Config, enable: bool) -> &mut Config {
 impl Engine {
     /// An engine with the default settings: Cranelift, the wasm features
     /// that wasmtime enables by default (see [`Engine::wasm_features`]),
-    /// and interruption through [`Instance::interrupt_handle`].
+    /// neither interruption nor fuel (see [`Engine::builder`]).
     pub fn new() -> Result<Engine, Error> {
-        Engine::with_config(&Engine::default_config())
+        Engine::builder().build()
+    }
+
+    /// An engine that can be interrupted and given timeouts: shorthand for
+    /// `Engine::builder().interruptible(true).build()`.
+    pub fn interruptible() -> Result<Engine, Error> {
+        Engine::builder().interruptible(true).build()
+    }
+
+    /// Settings for an engine, starting from [`Engine::default_config`].
+    pub fn builder() -> EngineBuilder {
+        EngineBuilder {
+            config: Engine::default_config(),
+            interruptible: false,
+            fuel: false,
+        }
+    }
+
+    /// Whether guests of this engine can be interrupted and timed out.
+    pub fn is_interruptible(&self) -> bool {
+        self.interruptible
+    }
+
+    /// Whether guests of this engine meter fuel.
+    pub fn has_fuel(&self) -> bool {
+        self.fuel
     }
 
     /// The settings [`Engine::new`] uses, to adjust and pass to
     /// [`Engine::with_config`].
     ///
-    /// The wasm features on and off are those of [`Engine::wasm_features`].
-    /// Epoch interruption is on, so that [`InterruptHandle::interrupt`] can
-    /// stop a running guest.
+    /// The wasm features on and off are those of [`Engine::wasm_features`];
+    /// interruption and fuel are off ([`EngineBuilder`] sets them).
     pub fn default_config() -> wasmtime::Config {
         let mut config = wasmtime::Config::new();
         for &(_, enabled, set) in WASM_FEATURES {
@@ -86,7 +169,6 @@ impl Engine {
                 set(&mut config, enabled);
             }
         }
-        config.epoch_interruption(true);
         config
     }
 
@@ -116,13 +198,11 @@ impl Engine {
             .map(|&(name, enabled, _)| (name, enabled))
     }
 
-    /// An engine with wasmtime settings of your own. Without
-    /// [`wasmtime::Config::epoch_interruption`], interrupt handles have no
-    /// effect on running wasm code.
+    /// An engine with wasmtime settings of your own, without interruption
+    /// or fuel (their settings in `config` are replaced; use
+    /// [`EngineBuilder::wasmtime_config`] to have them).
     pub fn with_config(config: &wasmtime::Config) -> Result<Engine, Error> {
-        wasmtime::Engine::new(config)
-            .map(|inner| Engine { inner })
-            .map_err(|e| Error::new(ErrorKind::Engine, format!("cannot create engine: {e:#}")))
+        Engine::builder().wasmtime_config(config.clone()).build()
     }
 
     /// The wasmtime engine underneath.
@@ -133,7 +213,10 @@ impl Engine {
 
 impl std::fmt::Debug for Engine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Engine").finish_non_exhaustive()
+        f.debug_struct("Engine")
+            .field("interruptible", &self.interruptible)
+            .field("fuel", &self.fuel)
+            .finish_non_exhaustive()
     }
 }
 
@@ -208,65 +291,142 @@ impl Module {
         &self.inner
     }
 
-    /// Instantiates the module with `imports` serving its WASI imports.
+    /// Instantiates the module with `imports` serving its WASI imports,
+    /// under the default [`Limits`].
     ///
     /// A trap or `proc_exit` in the module's start function is an error
     /// here; [`Module::run`] reports it as an [`Outcome`] instead.
     pub fn instantiate<T: NativeWasiImports>(&self, imports: T) -> Result<Instance<T>, Error> {
-        match self.instantiate_or_end(imports)? {
+        self.instantiate_with(imports, &Limits::default(), None)
+    }
+
+    /// Instantiates the module under `limits`. The module's start function
+    /// runs under them already (its own timeout, the fuel), and under
+    /// `interrupt` when given: a handle made with [`InterruptHandle::new`]
+    /// before this call can stop a start function that never returns.
+    /// Without one, the instance gets a handle of its own.
+    ///
+    /// Errors: a timeout or an interrupt handle on an engine that is not
+    /// interruptible, fuel on one without fuel metering (kind
+    /// [`ErrorKind::Config`]), a link error, or a start function that did
+    /// not return (its [`Outcome`] in the message).
+    pub fn instantiate_with<T: NativeWasiImports>(
+        &self,
+        imports: T,
+        limits: &Limits,
+        interrupt: Option<&InterruptHandle>,
+    ) -> Result<Instance<T>, Error> {
+        match self.instantiate_or_end(imports, limits, interrupt)? {
             Ok(instance) => Ok(instance),
-            Err(Outcome::Exit(code)) => Err(Error::new(
+            Err(outcome) => Err(Error::new(
                 ErrorKind::Link,
-                format!("the module's start function exited with code {code}"),
-            )),
-            Err(Outcome::Trap(msg)) => Err(Error::new(
-                ErrorKind::Link,
-                format!("the module's start function trapped: {msg}"),
-            )),
-            Err(Outcome::Interrupted) => Err(Error::new(
-                ErrorKind::Link,
-                "the module's start function was interrupted".to_string(),
+                format!("the module's start function did not return: {outcome}"),
             )),
         }
     }
 
-    /// Instantiates the module, telling a link error (`Err`) from a guest
-    /// that ended in its start function (`Ok(Err(outcome))`).
+    /// Instantiates the module, telling a link or configuration error
+    /// (`Err`) from a guest that ended in its start function
+    /// (`Ok(Err(outcome))`).
     pub(crate) fn instantiate_or_end<T: NativeWasiImports>(
         &self,
         imports: T,
+        limits: &Limits,
+        interrupt: Option<&InterruptHandle>,
     ) -> Result<Result<Instance<T>, Outcome>, Error> {
         let pre = self.linked_for::<T>()?;
-        let (mut store, interrupted) = self.new_store(imports);
-        match pre.instantiate(&mut store) {
+        self.check_limits(limits, interrupt)?;
+        let (mut store, cancel) = self.new_store(imports, limits, interrupt);
+        let entry = match &cancel {
+            Some(c) => Some(c.enter(limits.get_timeout())?),
+            None => None,
+        };
+        let made = pre.instantiate(&mut store);
+        drop(entry);
+        match made {
             Ok(instance) => Ok(Ok(Instance {
                 store,
                 instance,
-                interrupted,
+                cancel,
+                timeout: limits.get_timeout(),
             })),
-            Err(e) => Ok(Err(outcome_of(e))),
+            Err(e) => Ok(Err(outcome_of(e, &store))),
         }
     }
 
-    /// A store for one instance, with the interrupt check installed: when
-    /// the engine's epoch moves on (an interrupt of any instance of the
-    /// engine), the guest stops only if its own flag is set.
+    /// Refuses limits the engine cannot enforce, naming the fix.
+    fn check_limits(
+        &self,
+        limits: &Limits,
+        interrupt: Option<&InterruptHandle>,
+    ) -> Result<(), Error> {
+        let want = if limits.get_timeout().is_some() {
+            Some("a timeout")
+        } else if interrupt.is_some() {
+            Some("an interrupt handle")
+        } else {
+            None
+        };
+        if let (Some(what), false) = (want, self.engine.interruptible) {
+            return Err(Error::new(
+                ErrorKind::Config,
+                format!(
+                    "{what} needs an interruptible engine, and this module's engine is not \
+                     (create it with interruption on: Engine::builder().interruptible(true), \
+                     WASIHOST_ENGINE_INTERRUPTIBLE in C)"
+                ),
+            ));
+        }
+        if limits.get_fuel().is_some() && !self.engine.fuel {
+            return Err(Error::new(
+                ErrorKind::Config,
+                "a fuel limit needs an engine with fuel metering, and this module's engine has \
+                 none (create it with Engine::builder().fuel(true), WASIHOST_ENGINE_FUEL in C)"
+                    .to_string(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// A store for one instance, with its limits installed and, on an
+    /// interruptible engine, the check of its cancel token: when the
+    /// engine's epoch moves on (an interrupt or timeout of any instance of
+    /// the engine), the guest stops only if its own token is set.
     fn new_store<T: NativeWasiImports>(
         &self,
         imports: T,
-    ) -> (Store<WasiState<T>>, Arc<AtomicBool>) {
-        let interrupted = Arc::new(AtomicBool::new(false));
-        let mut store = Store::new(&self.engine.inner, WasiState::new(imports));
-        store.set_epoch_deadline(1);
-        let flag = interrupted.clone();
-        store.epoch_deadline_callback(move |_| {
-            if flag.load(Ordering::SeqCst) {
-                Err(wasmtime::Error::new(Interrupted))
-            } else {
-                Ok(UpdateDeadline::Continue(1))
-            }
+        limits: &Limits,
+        interrupt: Option<&InterruptHandle>,
+    ) -> (Store<WasiState<T>>, Option<Arc<Cancel>>) {
+        let engine = &self.engine;
+        let cancel = engine.interruptible.then(|| {
+            let c = interrupt.map_or_else(|| InterruptHandle::new().cancel, |h| h.cancel.clone());
+            c.attach(&engine.inner);
+            c
         });
-        (store, interrupted)
+        let mut store = Store::new(
+            &engine.inner,
+            WasiState::limited(imports, limits, cancel.clone()),
+        );
+        store.limiter(|s| &mut s.limiter);
+        if let Some(c) = &cancel {
+            store.set_epoch_deadline(1);
+            let c = c.clone();
+            store.epoch_deadline_callback(move |_| {
+                if c.is_interrupted() {
+                    Err(wasmtime::Error::new(Interrupted))
+                } else if c.is_timed_out() {
+                    Err(wasmtime::Error::new(TimedOut))
+                } else {
+                    Ok(UpdateDeadline::Continue(1))
+                }
+            });
+        }
+        if engine.fuel {
+            // Cannot fail: the engine meters fuel.
+            let _ = store.set_fuel(limits.get_fuel().unwrap_or(u64::MAX));
+        }
+        (store, cancel)
     }
 
     /// The module linked against the WASI glue for `T`, from the cache.
@@ -288,28 +448,34 @@ impl Module {
         Ok(pre)
     }
 
-    /// Instantiates the module with `imports` and runs its `_start`.
+    /// Instantiates the module with `imports` under the default
+    /// [`Limits`] and runs its `_start`.
     ///
     /// Returns how the guest ended: [`Outcome::Exit`] with its exit code
-    /// (0 when `_start` returns), or [`Outcome::Trap`]. Errors are for a
+    /// (0 when `_start` returns), or another [`Outcome`]. Errors are for a
     /// module that cannot be linked or has no `_start`.
     pub fn run<T: NativeWasiImports>(&self, imports: T) -> Result<Outcome, Error> {
-        let pre = self.linked_for::<T>()?;
+        self.run_with(imports, &Limits::default(), None)
+    }
+
+    /// [`Module::run`] under `limits`, and stopped by `interrupt` when
+    /// given: the timeout covers the start function and `_start` each.
+    /// Errors as for [`Module::instantiate_with`].
+    pub fn run_with<T: NativeWasiImports>(
+        &self,
+        imports: T,
+        limits: &Limits,
+        interrupt: Option<&InterruptHandle>,
+    ) -> Result<Outcome, Error> {
         if self.inner.get_export("_start").is_none() {
             return Err(Error::new(
                 ErrorKind::Link,
                 "module has no `_start` export: it is not a WASI command".to_string(),
             ));
         }
-        let (mut store, interrupted) = self.new_store(imports);
-        match pre.instantiate(&mut store) {
-            Ok(instance) => Instance {
-                store,
-                instance,
-                interrupted,
-            }
-            .run(),
-            Err(e) => Ok(outcome_of(e)),
+        match self.instantiate_or_end(imports, limits, interrupt)? {
+            Ok(mut instance) => instance.run(),
+            Err(outcome) => Ok(outcome),
         }
     }
 }
@@ -326,39 +492,18 @@ impl std::fmt::Debug for Module {
 pub struct Instance<T: NativeWasiImports> {
     store: Store<WasiState<T>>,
     instance: wasmtime::Instance,
-    interrupted: Arc<AtomicBool>,
+    /// The cancel token, on an interruptible engine.
+    cancel: Option<Arc<Cancel>>,
+    /// The timeout of each run or call.
+    timeout: Option<Duration>,
 }
 
-/// Stops a running guest from another thread; see
-/// [`Instance::interrupt_handle`].
-#[derive(Clone)]
-pub struct InterruptHandle {
-    flag: Arc<AtomicBool>,
-    engine: wasmtime::Engine,
-}
-
-impl InterruptHandle {
-    /// Stops the instance: the call running in it (or, if none is running,
-    /// the next one) ends with [`Outcome::Interrupted`] at its next loop
-    /// iteration or function entry, and so does every later call. A guest
-    /// blocked inside a host call (a read from a pipe, a sleep) stops when
-    /// that call returns.
-    pub fn interrupt(&self) {
-        self.flag.store(true, Ordering::SeqCst);
-        self.engine.increment_epoch();
-    }
-
-    /// Whether [`interrupt`](Self::interrupt) was called.
-    pub fn is_interrupted(&self) -> bool {
-        self.flag.load(Ordering::SeqCst)
-    }
-}
-
-impl std::fmt::Debug for InterruptHandle {
+impl<T: NativeWasiImports> std::fmt::Debug for Instance<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("InterruptHandle")
-            .field("interrupted", &self.is_interrupted())
-            .finish()
+        f.debug_struct("Instance")
+            .field("interruptible", &self.cancel.is_some())
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
     }
 }
 
@@ -374,6 +519,18 @@ impl std::fmt::Display for Interrupted {
 
 impl std::error::Error for Interrupted {}
 
+/// The error a guest past its timeout stops with.
+#[derive(Debug)]
+struct TimedOut;
+
+impl std::fmt::Display for TimedOut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("timed out")
+    }
+}
+
+impl std::error::Error for TimedOut {}
+
 impl<T: NativeWasiImports> Instance<T> {
     /// Runs the exported `_start` function.
     pub fn run(&mut self) -> Result<Outcome, Error> {
@@ -386,12 +543,23 @@ impl<T: NativeWasiImports> Instance<T> {
                     format!("module has no usable `_start` export: {e:#}"),
                 )
             })?;
-        if self.interrupted.load(Ordering::SeqCst) {
+        if self.cancel.as_ref().is_some_and(|c| c.is_interrupted()) {
             return Ok(Outcome::Interrupted);
         }
-        match start.call(&mut self.store, ()) {
+        let entry = self.enter()?;
+        let ran = start.call(&mut self.store, ());
+        drop(entry);
+        match ran {
             Ok(()) => Ok(Outcome::Exit(0)),
-            Err(e) => Ok(outcome_of(e)),
+            Err(e) => Ok(outcome_of(e, &self.store)),
+        }
+    }
+
+    /// Starts an entry into the guest under the timeout.
+    fn enter(&self) -> Result<Option<crate::limits::Entry>, Error> {
+        match &self.cancel {
+            Some(c) => c.enter(self.timeout).map(Some),
+            None => Ok(None),
         }
     }
 
@@ -401,8 +569,9 @@ impl<T: NativeWasiImports> Instance<T> {
     ///
     /// Returns `Ok(None)` when the function returned, or `Ok(Some(outcome))`
     /// when the guest ended during the call (it called `proc_exit`,
-    /// trapped, or was interrupted). Errors are for a missing export or
-    /// arguments that do not match its signature; the message says which.
+    /// trapped, was interrupted, timed out or ran out of fuel). Errors are
+    /// for a missing export or arguments that do not match its signature;
+    /// the message says which.
     pub fn call(
         &mut self,
         name: &str,
@@ -442,21 +611,59 @@ impl<T: NativeWasiImports> Instance<T> {
                 ),
             ));
         }
-        if self.interrupted.load(Ordering::SeqCst) {
+        if self.cancel.as_ref().is_some_and(|c| c.is_interrupted()) {
             return Ok(Some(Outcome::Interrupted));
         }
-        match func.call(&mut self.store, args, results) {
+        let entry = self.enter()?;
+        let called = func.call(&mut self.store, args, results);
+        drop(entry);
+        match called {
             Ok(()) => Ok(None),
-            Err(e) => Ok(Some(outcome_of(e))),
+            Err(e) => Ok(Some(outcome_of(e, &self.store))),
         }
     }
 
-    /// A handle that stops this instance from any thread.
-    pub fn interrupt_handle(&self) -> InterruptHandle {
-        InterruptHandle {
-            flag: self.interrupted.clone(),
-            engine: self.store.engine().clone(),
+    /// A handle that stops this instance from any thread: the one given to
+    /// [`Module::instantiate_with`], or the instance's own. Fails (kind
+    /// [`ErrorKind::Config`]) when the engine is not interruptible.
+    pub fn interrupt_handle(&self) -> Result<InterruptHandle, Error> {
+        match &self.cancel {
+            Some(c) => Ok(InterruptHandle { cancel: c.clone() }),
+            None => Err(Error::new(
+                ErrorKind::Config,
+                "this instance cannot be interrupted: its engine was created without \
+                 interruption (Engine::builder().interruptible(true), \
+                 WASIHOST_ENGINE_INTERRUPTIBLE in C)"
+                    .to_string(),
+            )),
         }
+    }
+
+    /// Changes the timeout of later runs and calls (`None`: no timeout).
+    /// Fails when the engine is not interruptible.
+    pub fn set_timeout(&mut self, timeout: Option<Duration>) -> Result<(), Error> {
+        if timeout.is_some() && self.cancel.is_none() {
+            return Err(Error::new(
+                ErrorKind::Config,
+                "a timeout needs an interruptible engine, and this instance's engine is not \
+                 (Engine::builder().interruptible(true), WASIHOST_ENGINE_INTERRUPTIBLE in C)"
+                    .to_string(),
+            ));
+        }
+        self.timeout = timeout;
+        Ok(())
+    }
+
+    /// Whether a `memory.grow` or `table.grow` of the guest was refused
+    /// because of [`Limits::max_memory`] or [`Limits::max_table_elements`]
+    /// (the guest saw -1, and may have gone on).
+    pub fn memory_limit_reached(&self) -> bool {
+        self.store.data().limiter.reached()
+    }
+
+    /// The fuel left, on an engine with fuel metering.
+    pub fn fuel_left(&self) -> Option<u64> {
+        self.store.get_fuel().ok()
     }
 
     /// The WASI implementation serving this instance.
@@ -475,16 +682,25 @@ impl<T: NativeWasiImports> Instance<T> {
     }
 }
 
-/// How a guest's run ended.
+/// How a guest's run or call ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Outcome {
     /// The guest finished: `_start` returned (code 0) or it called
     /// `proc_exit` with this code.
     Exit(u32),
-    /// The guest trapped; the message says why and where.
-    Trap(String),
+    /// The guest trapped.
+    Trap(Trap),
     /// The guest was stopped through an [`InterruptHandle`].
     Interrupted,
+    /// The guest ran past its [`Limits::timeout`].
+    TimedOut,
+    /// The guest used up its [`Limits::fuel`].
+    FuelExhausted,
+    /// The module's memories or tables, as declared, need more than
+    /// [`Limits::max_memory`] or [`Limits::max_table_elements`], so it
+    /// could not be instantiated. (A `memory.grow` refused later is not an
+    /// ending: the guest sees -1; see [`Instance::memory_limit_reached`].)
+    MemoryLimit,
 }
 
 impl Outcome {
@@ -492,25 +708,128 @@ impl Outcome {
     pub fn exit_code(&self) -> Option<u32> {
         match self {
             Outcome::Exit(c) => Some(*c),
-            Outcome::Trap(_) | Outcome::Interrupted => None,
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Outcome::Exit(code) => write!(f, "exited with code {code}"),
+            Outcome::Trap(t) => write!(f, "trapped: {}", t.message),
+            Outcome::Interrupted => f.write_str("interrupted"),
+            Outcome::TimedOut => f.write_str("timed out"),
+            Outcome::FuelExhausted => f.write_str("ran out of fuel"),
+            Outcome::MemoryLimit => f.write_str("needs more memory than its limit"),
+        }
+    }
+}
+
+/// A trap: what kind, and the message (the cause, then the wasm
+/// backtrace when wasmtime recorded one).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Trap {
+    /// The kind of trap.
+    pub code: TrapCode,
+    /// What happened and where.
+    pub message: String,
+}
+
+impl std::fmt::Display for Trap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// The kind of a [`Trap`]. The numbers are those of `WASIHOST_TRAP_*` in
+/// the C API.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(u32)]
+pub enum TrapCode {
+    /// Any other cause (a host error that aborted the guest, a trap kind
+    /// this list does not name).
+    Other = 0,
+    /// The `unreachable` instruction (C's `abort()`, Rust's panic).
+    Unreachable = 1,
+    /// A memory access out of bounds.
+    MemoryOutOfBounds = 2,
+    /// Integer division by zero.
+    IntegerDivisionByZero = 3,
+    /// Integer overflow (`INT_MIN / -1`).
+    IntegerOverflow = 4,
+    /// A float to integer conversion out of range.
+    BadConversionToInteger = 5,
+    /// The call stack is exhausted.
+    StackOverflow = 6,
+    /// An indirect call to a null table entry.
+    IndirectCallToNull = 7,
+    /// An indirect call with the wrong signature.
+    BadSignature = 8,
+    /// A table access out of bounds.
+    TableOutOfBounds = 9,
+    /// A null reference was used.
+    NullReference = 10,
+    /// A misaligned atomic access.
+    HeapMisaligned = 11,
+    /// A WASI method of the host panicked.
+    HostPanic = 12,
+}
+
+impl TrapCode {
+    fn of(trap: wasmtime::Trap) -> TrapCode {
+        use wasmtime::Trap as W;
+        match trap {
+            W::UnreachableCodeReached => TrapCode::Unreachable,
+            W::MemoryOutOfBounds => TrapCode::MemoryOutOfBounds,
+            W::IntegerDivisionByZero => TrapCode::IntegerDivisionByZero,
+            W::IntegerOverflow => TrapCode::IntegerOverflow,
+            W::BadConversionToInteger => TrapCode::BadConversionToInteger,
+            W::StackOverflow => TrapCode::StackOverflow,
+            W::IndirectCallToNull => TrapCode::IndirectCallToNull,
+            W::BadSignature => TrapCode::BadSignature,
+            W::TableOutOfBounds => TrapCode::TableOutOfBounds,
+            W::NullReference => TrapCode::NullReference,
+            W::HeapMisaligned => TrapCode::HeapMisaligned,
+            _ => TrapCode::Other,
         }
     }
 }
 
 /// Classifies an error from running guest code. Every such error is an
-/// outcome: an exit, or a trap (wasm traps, host panics, and any other
+/// outcome: an exit, an interrupt, a timeout, fuel used up, a memory limit
+/// at instantiation, or a trap (wasm traps, host panics, and any other
 /// host error that aborted the guest).
-fn outcome_of(e: wasmtime::Error) -> Outcome {
+fn outcome_of<T>(e: wasmtime::Error, store: &Store<WasiState<T>>) -> Outcome {
     if let Some(exit) = e.downcast_ref::<ProcExit>() {
         return Outcome::Exit(exit.0);
     }
     if e.downcast_ref::<Interrupted>().is_some() {
         return Outcome::Interrupted;
     }
-    if let Some(p) = e.downcast_ref::<HostPanic>() {
-        return Outcome::Trap(p.to_string());
+    if e.downcast_ref::<TimedOut>().is_some() {
+        return Outcome::TimedOut;
     }
-    Outcome::Trap(trap_message(&e))
+    if let Some(p) = e.downcast_ref::<HostPanic>() {
+        return Outcome::Trap(Trap {
+            code: TrapCode::HostPanic,
+            message: p.to_string(),
+        });
+    }
+    match e.downcast_ref::<wasmtime::Trap>() {
+        Some(wasmtime::Trap::OutOfFuel) => Outcome::FuelExhausted,
+        Some(&t) => Outcome::Trap(Trap {
+            code: TrapCode::of(t),
+            message: trap_message(&e),
+        }),
+        // Not a trap of guest code: at instantiation, the limiter refusing
+        // a memory or table as declared.
+        None if store.data().limiter.reached() => Outcome::MemoryLimit,
+        None => Outcome::Trap(Trap {
+            code: TrapCode::Other,
+            message: trap_message(&e),
+        }),
+    }
 }
 
 /// The cause first (`wasm trap: integer divide by zero`), then the wasm

@@ -76,9 +76,9 @@ fn trap_message(mode: &str) -> String {
         "output before the trap is kept"
     );
     match ran.outcome {
-        Outcome::Trap(msg) => {
-            assert_eq!(Outcome::Trap(msg.clone()).exit_code(), None);
-            msg.to_lowercase()
+        Outcome::Trap(t) => {
+            assert_eq!(Outcome::Trap(t.clone()).exit_code(), None);
+            t.message.to_lowercase()
         }
         other => panic!("{mode}: expected a trap, got {other:?}"),
     }

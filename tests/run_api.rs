@@ -152,7 +152,7 @@ fn a_trap_in_the_start_section_is_an_outcome() {
     )
     .unwrap();
     match module.run(WasiHost::builder().build().unwrap()).unwrap() {
-        Outcome::Trap(msg) => assert!(msg.contains("unreachable"), "{msg}"),
+        Outcome::Trap(t) => assert!(t.message.contains("unreachable"), "{t}"),
         other => panic!("expected a trap, got {other:?}"),
     }
 }

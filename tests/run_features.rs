@@ -99,7 +99,10 @@ fn exports_are_called_with_typed_values() {
         Some(Outcome::Exit(7))
     );
     match inst.call("boom", &[], &mut []).unwrap() {
-        Some(Outcome::Trap(msg)) => assert!(msg.contains("unreachable"), "{msg}"),
+        Some(Outcome::Trap(t)) => {
+            assert_eq!(t.code, wasihost_core::TrapCode::Unreachable);
+            assert!(t.message.contains("unreachable"), "{t}")
+        }
         other => panic!("expected a trap, got {other:?}"),
     }
 }
@@ -127,10 +130,10 @@ fn calls_with_the_wrong_signature_or_name_say_what_is_expected() {
 
 #[test]
 fn an_interrupt_stops_an_endless_loop_from_another_thread() {
-    let engine = Engine::new().unwrap();
+    let engine = Engine::interruptible().unwrap();
     let module = Module::from_wat(&engine, EXPORTS).unwrap();
     let mut inst = module.instantiate(host()).unwrap();
-    let handle = inst.interrupt_handle();
+    let handle = inst.interrupt_handle().unwrap();
     assert!(!handle.is_interrupted());
     let (tx, rx) = mpsc::channel();
     let runner = std::thread::spawn(move || {
@@ -153,20 +156,20 @@ fn an_interrupt_stops_an_endless_loop_from_another_thread() {
 
 #[test]
 fn an_interrupt_of_one_instance_leaves_the_others_running() {
-    let engine = Engine::new().unwrap();
+    let engine = Engine::interruptible().unwrap();
     let module = Module::from_wat(&engine, MODERN).unwrap();
     let spin = Module::from_wat(&engine, EXPORTS).unwrap();
     let victim = spin.instantiate(host()).unwrap();
     // Interrupting bumps the engine's epoch, which every running instance
     // of the engine notices; only the flagged one stops.
-    victim.interrupt_handle().interrupt();
+    victim.interrupt_handle().unwrap().interrupt();
     for _ in 0..3 {
         let mut inst = module.instantiate(host()).unwrap();
-        let other = inst.interrupt_handle();
+        let other = inst.interrupt_handle().unwrap();
         std::thread::scope(|s| {
             s.spawn(|| {
                 for _ in 0..50 {
-                    victim.interrupt_handle().interrupt();
+                    victim.interrupt_handle().unwrap().interrupt();
                 }
             });
             assert_eq!(inst.run().unwrap(), Outcome::Exit(37));
@@ -177,10 +180,10 @@ fn an_interrupt_of_one_instance_leaves_the_others_running() {
 
 #[test]
 fn an_interrupt_before_the_run_stops_it_at_once() {
-    let engine = Engine::new().unwrap();
+    let engine = Engine::interruptible().unwrap();
     let module = Module::from_wat(&engine, MODERN).unwrap();
     let mut inst = module.instantiate(host()).unwrap();
-    inst.interrupt_handle().interrupt();
+    inst.interrupt_handle().unwrap().interrupt();
     assert_eq!(inst.run().unwrap(), Outcome::Interrupted);
 }
 

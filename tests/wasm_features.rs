@@ -260,7 +260,7 @@ fn atomics_on_an_unshared_memory_run_and_wait_traps() {
     )
     .unwrap();
     match waits.run(WasiHost::builder().build().unwrap()).unwrap() {
-        Outcome::Trap(msg) => assert!(msg.contains("non-shared memory"), "{msg}"),
+        Outcome::Trap(t) => assert!(t.message.contains("non-shared memory"), "{t}"),
         other => panic!("want a trap, got {other:?}"),
     }
 }

@@ -650,18 +650,14 @@ fn unknown_import_or_wrong_signature_fails_to_link() {
     .unwrap();
     let err = missing
         .instantiate(Mock::default())
-        .err()
-        .expect("link error");
+        .expect_err("link error");
     assert_eq!(err.kind(), ErrorKind::Link);
     let wrong = Module::from_wat(
         engine(),
         r#"(module (import "wasi_snapshot_preview1" "fd_close" (func (param i64) (result i32))))"#,
     )
     .unwrap();
-    let err = wrong
-        .instantiate(Mock::default())
-        .err()
-        .expect("link error");
+    let err = wrong.instantiate(Mock::default()).expect_err("link error");
     assert_eq!(err.kind(), ErrorKind::Link);
 }
 
@@ -1448,7 +1444,9 @@ fn panicking_method_traps_the_guest_not_the_host() {
         (func (export "_start") (drop (call $w (i32.const 1) (i32.const 0) (i32.const 0) (i32.const 8)))))"#;
     let mock = Arc::new(Mock::panicking("fd_write"));
     match run_wat(wat, &mock) {
-        Outcome::Trap(msg) => {
+        Outcome::Trap(t) => {
+            assert_eq!(t.code, wasihost_core::TrapCode::HostPanic);
+            let msg = t.message;
             assert!(msg.contains("panicked"), "{msg}");
             assert!(msg.contains("fd_write"), "{msg}");
             assert!(

@@ -756,8 +756,8 @@ fn run_ours(env: &Env, module: &Module, case: &Case, count: u64) -> Run {
     let allocs = allocations() - a0;
     match outcome {
         Outcome::Exit(code) => check_exit("ours", case, count, code),
-        Outcome::Trap(msg) => panic!("ours: guest trapped: {msg}"),
-        Outcome::Interrupted => panic!("ours: guest interrupted"),
+        Outcome::Trap(t) => panic!("ours: guest trapped: {t}"),
+        other => panic!("ours: guest {other}"),
     }
     after_run(env, "ours", case, count);
     Run { time, allocs }

@@ -1443,7 +1443,7 @@ fn run_wasihost(case: &Case, module: &Module, root: &Path) -> Raw {
     let host = b.build().expect("wasihost: build host");
     let exit = match module.run(host).expect("wasihost: run guest") {
         Outcome::Exit(code) => (format!("exit {code}"), String::new()),
-        Outcome::Trap(msg) => ("trap".to_string(), msg),
+        Outcome::Trap(t) => ("trap".to_string(), t.message),
         other => panic!("wasihost: unexpected outcome {other:?}"),
     };
     let mut exit = exit;

@@ -21,6 +21,7 @@ use std::sync::Arc;
 use super::{FfiError, arg_bytes, arg_mut, guard, guard_or, path_arg, wasihost_error_t};
 use crate::error::Error;
 use crate::host::{Capture, Input, Output, WasiHost};
+use crate::limits::Limits;
 
 /// Which standard stream (one of `WASIHOST_STDIN`, `WASIHOST_STDOUT`,
 /// `WASIHOST_STDERR`).
@@ -130,9 +131,11 @@ struct PreopenSpec {
     readonly: bool,
 }
 
-/// A reusable description of what a guest is granted. Nothing is granted
-/// by default: no arguments, no environment, no directories, stdin at end
-/// of file, stdout and stderr discarded, at most 1024 open fds.
+/// A reusable description of what a guest is granted and the limits it
+/// runs under. Nothing is granted by default: no arguments, no
+/// environment, no directories, stdin at end of file, stdout and stderr
+/// discarded, at most 1024 open fds; no timeout, no fuel limit, at most
+/// 4 GiB in all memories and 10 million table elements.
 #[allow(non_camel_case_types)]
 pub struct wasihost_config_t {
     args: Vec<Vec<u8>>,
@@ -142,6 +145,7 @@ pub struct wasihost_config_t {
     stdin: InSpec,
     stdout: OutSpec,
     stderr: OutSpec,
+    pub(crate) limits: Limits,
 }
 
 /// The capture buffers of one instance, for stdout and stderr.
@@ -312,6 +316,7 @@ pub extern "C" fn wasihost_config_new() -> *mut wasihost_config_t {
             stdin: InSpec::Null,
             stdout: OutSpec::Null,
             stderr: OutSpec::Null,
+            limits: Limits::default(),
         }))
     })
 }
@@ -508,6 +513,77 @@ pub extern "C" fn wasihost_config_set_max_open_fds(
             )));
         }
         c.max_open_fds = Some(max);
+        Ok(())
+    })
+}
+
+/// How long each entry into the guest may take, in nanoseconds:
+/// instantiation (the module's start function), then each
+/// `wasihost_instance_run` and each `wasihost_instance_call`, each with the
+/// whole timeout anew (0: no timeout, the default). A guest past it ends
+/// with an error of kind `WASIHOST_ERROR_KIND_TIMEOUT`, also while it
+/// waits in a host call (a sleep, a read of stdin or of a pipe). Needs an
+/// engine made with `WASIHOST_ENGINE_INTERRUPTIBLE`: instantiating with
+/// another fails with `WASIHOST_ERROR_KIND_CONFIG`.
+#[unsafe(no_mangle)]
+pub extern "C" fn wasihost_config_set_timeout_ns(
+    config: *mut wasihost_config_t,
+    timeout_ns: u64,
+) -> *mut wasihost_error_t {
+    with_config(config, |c| {
+        c.limits = c.limits.clone().no_timeout();
+        if timeout_ns > 0 {
+            c.limits = c
+                .limits
+                .clone()
+                .timeout(std::time::Duration::from_nanos(timeout_ns));
+        }
+        Ok(())
+    })
+}
+
+/// The instruction budget of each instance over its whole life, in
+/// wasmtime's fuel units (about one per wasm instruction); a guest that
+/// uses it up ends with an error of kind
+/// `WASIHOST_ERROR_KIND_FUEL_EXHAUSTED`. Needs an engine made with
+/// `WASIHOST_ENGINE_FUEL`: instantiating with another fails with
+/// `WASIHOST_ERROR_KIND_CONFIG`.
+#[unsafe(no_mangle)]
+pub extern "C" fn wasihost_config_set_fuel(
+    config: *mut wasihost_config_t,
+    fuel: u64,
+) -> *mut wasihost_error_t {
+    with_config(config, |c| {
+        c.limits = c.limits.clone().fuel(fuel);
+        Ok(())
+    })
+}
+
+/// The most bytes all of an instance's linear memories may hold together
+/// (default 4 GiB). A `memory.grow` beyond it returns -1 to the guest, as
+/// wasm specifies when memory cannot grow (see
+/// `wasihost_instance_memory_limit_reached`); a module whose memories start
+/// larger fails to instantiate with `WASIHOST_ERROR_KIND_MEMORY_LIMIT`.
+#[unsafe(no_mangle)]
+pub extern "C" fn wasihost_config_set_max_memory(
+    config: *mut wasihost_config_t,
+    bytes: u64,
+) -> *mut wasihost_error_t {
+    with_config(config, |c| {
+        c.limits = c.limits.clone().max_memory(bytes);
+        Ok(())
+    })
+}
+
+/// The most elements all of an instance's tables may hold together
+/// (default 10 million); a `table.grow` beyond it returns -1.
+#[unsafe(no_mangle)]
+pub extern "C" fn wasihost_config_set_max_table_elements(
+    config: *mut wasihost_config_t,
+    elements: u64,
+) -> *mut wasihost_error_t {
+    with_config(config, |c| {
+        c.limits = c.limits.clone().max_table_elements(elements);
         Ok(())
     })
 }

@@ -43,6 +43,50 @@ pub const WASIHOST_ERROR_KIND_INTERRUPTED: wasihost_error_kind_t = 9;
 /// A bug in wasihost: a panic caught at the C boundary. The handle
 /// involved is still safe to delete.
 pub const WASIHOST_ERROR_KIND_PANIC: wasihost_error_kind_t = 10;
+/// The guest ran past the timeout of `wasihost_config_set_timeout_ns`
+/// (also while it waited in a host call: a sleep, a read of a pipe).
+pub const WASIHOST_ERROR_KIND_TIMEOUT: wasihost_error_kind_t = 11;
+/// The guest used up the fuel of `wasihost_config_set_fuel`.
+pub const WASIHOST_ERROR_KIND_FUEL_EXHAUSTED: wasihost_error_kind_t = 12;
+/// The module's memories or tables, as declared, need more than the caps
+/// of `wasihost_config_set_max_memory` or
+/// `wasihost_config_set_max_table_elements`, so it cannot be instantiated.
+/// (A `memory.grow` refused later is not an error: the guest sees -1; see
+/// `wasihost_instance_memory_limit_reached`.)
+pub const WASIHOST_ERROR_KIND_MEMORY_LIMIT: wasihost_error_kind_t = 13;
+
+/// The kind of a trap (one of the `WASIHOST_TRAP_*` values), given by
+/// `wasihost_error_trap_code`.
+#[allow(non_camel_case_types)]
+pub type wasihost_trap_code_t = u32;
+
+/// Any other cause: a host error that aborted the guest, or a trap kind
+/// this list does not name.
+pub const WASIHOST_TRAP_OTHER: wasihost_trap_code_t = 0;
+/// The `unreachable` instruction (C's `abort()`, Rust's panic).
+pub const WASIHOST_TRAP_UNREACHABLE: wasihost_trap_code_t = 1;
+/// A memory access out of bounds.
+pub const WASIHOST_TRAP_MEMORY_OUT_OF_BOUNDS: wasihost_trap_code_t = 2;
+/// Integer division by zero.
+pub const WASIHOST_TRAP_INTEGER_DIVISION_BY_ZERO: wasihost_trap_code_t = 3;
+/// Integer overflow (`INT_MIN / -1`).
+pub const WASIHOST_TRAP_INTEGER_OVERFLOW: wasihost_trap_code_t = 4;
+/// A float to integer conversion out of range.
+pub const WASIHOST_TRAP_BAD_CONVERSION_TO_INTEGER: wasihost_trap_code_t = 5;
+/// The call stack is exhausted.
+pub const WASIHOST_TRAP_STACK_OVERFLOW: wasihost_trap_code_t = 6;
+/// An indirect call to a null table entry.
+pub const WASIHOST_TRAP_INDIRECT_CALL_TO_NULL: wasihost_trap_code_t = 7;
+/// An indirect call with the wrong signature.
+pub const WASIHOST_TRAP_BAD_SIGNATURE: wasihost_trap_code_t = 8;
+/// A table access out of bounds.
+pub const WASIHOST_TRAP_TABLE_OUT_OF_BOUNDS: wasihost_trap_code_t = 9;
+/// A null reference was used.
+pub const WASIHOST_TRAP_NULL_REFERENCE: wasihost_trap_code_t = 10;
+/// A misaligned atomic access.
+pub const WASIHOST_TRAP_HEAP_MISALIGNED: wasihost_trap_code_t = 11;
+/// A WASI method of the host panicked (a bug in wasihost).
+pub const WASIHOST_TRAP_HOST_PANIC: wasihost_trap_code_t = 12;
 
 /// An error: kind, message, WASI errno and exit code. Created by the
 /// library, owned by the caller, freed with `wasihost_error_delete`.
@@ -52,6 +96,7 @@ pub struct wasihost_error_t {
     message: CString,
     errno: u16,
     exit_code: Option<u32>,
+    trap_code: Option<u32>,
 }
 
 /// An error on its way to becoming a `wasihost_error_t`.
@@ -61,6 +106,7 @@ pub(crate) struct FfiError {
     message: String,
     errno: u16,
     exit_code: Option<u32>,
+    trap_code: Option<u32>,
 }
 
 impl FfiError {
@@ -70,6 +116,14 @@ impl FfiError {
             message: message.into(),
             errno: 0,
             exit_code: None,
+            trap_code: None,
+        }
+    }
+
+    pub(crate) fn trap(code: u32, message: impl Into<String>) -> FfiError {
+        FfiError {
+            trap_code: Some(code),
+            ..FfiError::new(WASIHOST_ERROR_KIND_TRAP, message)
         }
     }
 
@@ -113,6 +167,7 @@ impl FfiError {
             message,
             errno: self.errno,
             exit_code: self.exit_code,
+            trap_code: self.trap_code,
         }))
     }
 }
@@ -193,6 +248,30 @@ pub extern "C" fn wasihost_error_exit_code(
     })
 }
 
+/// For an error of kind `WASIHOST_ERROR_KIND_TRAP`: writes the kind of
+/// trap (a `WASIHOST_TRAP_*` value) to `*code_out` and returns true.
+/// Returns false, writing nothing, for any other error, or when an
+/// argument is NULL.
+#[unsafe(no_mangle)]
+pub extern "C" fn wasihost_error_trap_code(
+    error: *const wasihost_error_t,
+    code_out: *mut wasihost_trap_code_t,
+) -> bool {
+    guard_or(false, || {
+        // SAFETY: NULL or live pointers, by the contract.
+        let (Some(e), Some(out)) = (unsafe { error.as_ref() }, unsafe { code_out.as_mut() }) else {
+            return false;
+        };
+        match e.trap_code {
+            Some(code) => {
+                *out = code;
+                true
+            }
+            None => false,
+        }
+    })
+}
+
 /// A static, NUL-terminated name for an error kind (`"config"`, `"trap"`,
 /// ...), or `"unknown"`.
 #[unsafe(no_mangle)]
@@ -208,6 +287,9 @@ pub extern "C" fn wasihost_error_kind_name(kind: wasihost_error_kind_t) -> *cons
         WASIHOST_ERROR_KIND_EXIT => b"exit\0",
         WASIHOST_ERROR_KIND_INTERRUPTED => b"interrupted\0",
         WASIHOST_ERROR_KIND_PANIC => b"panic\0",
+        WASIHOST_ERROR_KIND_TIMEOUT => b"timeout\0",
+        WASIHOST_ERROR_KIND_FUEL_EXHAUSTED => b"fuel exhausted\0",
+        WASIHOST_ERROR_KIND_MEMORY_LIMIT => b"memory limit\0",
         _ => b"unknown\0",
     };
     name.as_ptr().cast()

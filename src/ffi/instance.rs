@@ -13,9 +13,13 @@ use super::{
     wasihost_config_t, wasihost_error_t, wasihost_module_t, wasihost_stream_t, write_out,
 };
 use crate::ffi::config::Captures;
-use crate::ffi::error::{WASIHOST_ERROR_KIND_INTERRUPTED, WASIHOST_ERROR_KIND_TRAP};
+use crate::ffi::error::{
+    WASIHOST_ERROR_KIND_FUEL_EXHAUSTED, WASIHOST_ERROR_KIND_INTERRUPTED,
+    WASIHOST_ERROR_KIND_MEMORY_LIMIT, WASIHOST_ERROR_KIND_TIMEOUT,
+};
 use crate::host::WasiHost;
-use crate::run::{Instance, InterruptHandle, Outcome};
+use crate::limits::InterruptHandle;
+use crate::run::{Instance, Outcome};
 
 /// A running (or ready to run) guest: its memory, its WASI state, its
 /// captured output.
@@ -144,19 +148,34 @@ fn val_out(v: &Val) -> Result<wasihost_val_t, FfiError> {
 fn ended(outcome: Outcome) -> FfiError {
     match outcome {
         Outcome::Exit(code) => FfiError::exit(code),
-        Outcome::Trap(msg) => FfiError::new(WASIHOST_ERROR_KIND_TRAP, msg),
+        Outcome::Trap(t) => FfiError::trap(t.code as u32, t.message),
         Outcome::Interrupted => {
             FfiError::new(WASIHOST_ERROR_KIND_INTERRUPTED, "the guest was interrupted")
         }
+        Outcome::TimedOut => FfiError::new(
+            WASIHOST_ERROR_KIND_TIMEOUT,
+            "the guest ran past its timeout",
+        ),
+        Outcome::FuelExhausted => FfiError::new(
+            WASIHOST_ERROR_KIND_FUEL_EXHAUSTED,
+            "the guest used up its fuel",
+        ),
+        Outcome::MemoryLimit => FfiError::new(
+            WASIHOST_ERROR_KIND_MEMORY_LIMIT,
+            "the module's memories or tables, as declared, exceed the memory or table limit",
+        ),
     }
 }
 
-/// Instantiates `module` with what `config` grants: opens its preopened
-/// directories and stdio files, makes fresh capture buffers, and runs the
-/// module's start function, if it has one (not `_start`; a trap or exit
-/// there is an error of kind `WASIHOST_ERROR_KIND_TRAP` or
-/// `WASIHOST_ERROR_KIND_EXIT`, as in `wasihost_instance_call`). On success writes
-/// a new instance to `*instance_out`, freed with
+/// Instantiates `module` with what `config` grants and under its limits:
+/// opens its preopened directories and stdio files, makes fresh capture
+/// buffers, and runs the module's start function, if it has one (not
+/// `_start`; its ending is an error of the same kinds as in
+/// `wasihost_instance_call`: `WASIHOST_ERROR_KIND_TRAP`, `_EXIT`,
+/// `_TIMEOUT`, `_FUEL_EXHAUSTED`; and `_MEMORY_LIMIT` when the module's
+/// memories exceed the cap). A timeout or fuel limit the engine cannot
+/// enforce is an error of kind `WASIHOST_ERROR_KIND_CONFIG`. On success
+/// writes a new instance to `*instance_out`, freed with
 /// `wasihost_instance_delete`. The config and the module may be deleted
 /// afterwards; both may serve any number of instances.
 #[unsafe(no_mangle)]
@@ -165,15 +184,37 @@ pub extern "C" fn wasihost_instance_new(
     config: *const wasihost_config_t,
     instance_out: *mut *mut wasihost_instance_t,
 ) -> *mut wasihost_error_t {
+    wasihost_instance_new_with_handle(module, config, std::ptr::null(), instance_out)
+}
+
+/// `wasihost_instance_new`, stopped by `handle` (from
+/// `wasihost_interrupt_handle_new`): interrupting it from another thread
+/// during this call stops the module's start function (the call fails
+/// with `WASIHOST_ERROR_KIND_INTERRUPTED`), and later it stops the
+/// instance, as the handle of `wasihost_instance_interrupt_handle` does.
+/// NULL `handle` is the same as `wasihost_instance_new`. Needs an engine
+/// made with `WASIHOST_ENGINE_INTERRUPTIBLE` when `handle` is not NULL.
+#[unsafe(no_mangle)]
+pub extern "C" fn wasihost_instance_new_with_handle(
+    module: *const wasihost_module_t,
+    config: *const wasihost_config_t,
+    handle: *const wasihost_interrupt_handle_t,
+    instance_out: *mut *mut wasihost_instance_t,
+) -> *mut wasihost_error_t {
     guard(|| {
         // SAFETY: NULL or live pointers, by the contract.
         let module = unsafe { arg_ref(module, "module") }?;
         let config = unsafe { arg_ref(config, "config") }?;
         let out = unsafe { arg_mut(instance_out, "instance_out") }?;
+        // SAFETY: NULL or a live handle, by the contract.
+        let handle = unsafe { handle.as_ref() }.map(|h| &h.handle);
         let (host, captures) = config.build_host()?;
         // A trap, exit or interrupt in the start function is the guest's
         // doing, reported as such (not as a link error).
-        let instance = module.module.instantiate_or_end(host)?.map_err(ended)?;
+        let instance = module
+            .module
+            .instantiate_or_end(host, &config.limits, handle)?
+            .map_err(ended)?;
         write_out(
             out,
             Box::into_raw(Box::new(wasihost_instance_t {
@@ -312,9 +353,12 @@ pub extern "C" fn wasihost_instance_capture(
     })
 }
 
-/// A handle that stops this instance from any thread. On success writes it
-/// to `*handle_out`; free it with `wasihost_interrupt_handle_delete` (it
-/// may outlive the instance).
+/// A handle that stops this instance from any thread (the one given to
+/// `wasihost_instance_new_with_handle`, or the instance's own). On success
+/// writes it to `*handle_out`; free it with
+/// `wasihost_interrupt_handle_delete` (it may outlive the instance). Fails
+/// with `WASIHOST_ERROR_KIND_CONFIG` when the engine was made without
+/// `WASIHOST_ENGINE_INTERRUPTIBLE`.
 #[unsafe(no_mangle)]
 pub extern "C" fn wasihost_instance_interrupt_handle(
     instance: *const wasihost_instance_t,
@@ -324,7 +368,7 @@ pub extern "C" fn wasihost_instance_interrupt_handle(
         // SAFETY: NULL or live pointers, by the contract.
         let inst = unsafe { arg_ref(instance, "instance") }?;
         let out = unsafe { arg_mut(handle_out, "handle_out") }?;
-        let handle = inst.instance.interrupt_handle();
+        let handle = inst.instance.interrupt_handle()?;
         write_out(
             out,
             Box::into_raw(Box::new(wasihost_interrupt_handle_t { handle })),
@@ -333,18 +377,107 @@ pub extern "C" fn wasihost_instance_interrupt_handle(
     })
 }
 
-/// Stops the instance: the run or call in progress ends with an error of
-/// kind `WASIHOST_ERROR_KIND_INTERRUPTED` at the guest's next loop
-/// iteration or function entry (a guest blocked in a host call, such as a
-/// read from a pipe, stops when that call returns). Later runs and calls
-/// of the instance fail the same way. Safe from any thread, any number of
-/// times. NULL is a no-op.
+/// A new interrupt handle not yet tied to an instance, for
+/// `wasihost_instance_new_with_handle` (one handle may serve several
+/// instances, and stops them all). Free it with
+/// `wasihost_interrupt_handle_delete`.
+#[unsafe(no_mangle)]
+pub extern "C" fn wasihost_interrupt_handle_new(
+    handle_out: *mut *mut wasihost_interrupt_handle_t,
+) -> *mut wasihost_error_t {
+    guard(|| {
+        // SAFETY: NULL or a writable pointer, by the contract.
+        let out = unsafe { arg_mut(handle_out, "handle_out") }?;
+        write_out(
+            out,
+            Box::into_raw(Box::new(wasihost_interrupt_handle_t {
+                handle: InterruptHandle::new(),
+            })),
+        );
+        Ok(())
+    })
+}
+
+/// Whether `wasihost_interrupt_handle_interrupt` was called on the handle
+/// (or another handle of the same instance); false for NULL.
+#[unsafe(no_mangle)]
+pub extern "C" fn wasihost_interrupt_handle_is_interrupted(
+    handle: *const wasihost_interrupt_handle_t,
+) -> bool {
+    guard_or(false, || {
+        // SAFETY: NULL or a live handle, by the contract.
+        unsafe { handle.as_ref() }.is_some_and(|h| h.handle.is_interrupted())
+    })
+}
+
+/// Stops the instances of the handle: the run or call in progress (also
+/// the start function in `wasihost_instance_new_with_handle`) ends with an
+/// error of kind `WASIHOST_ERROR_KIND_INTERRUPTED` at the guest's next
+/// loop iteration or function entry, or at once when it waits in a host
+/// call (a sleep, a read of stdin or of a pipe; a stdin callback of the
+/// embedder is not interrupted). Later runs and calls fail the same way.
+/// Safe from any thread, any number of times. NULL is a no-op.
 #[unsafe(no_mangle)]
 pub extern "C" fn wasihost_interrupt_handle_interrupt(handle: *const wasihost_interrupt_handle_t) {
     guard_or((), || {
         // SAFETY: NULL or a live handle, by the contract.
         if let Some(h) = unsafe { handle.as_ref() } {
             h.handle.interrupt();
+        }
+    })
+}
+
+/// Changes the timeout of the instance's later runs and calls, in
+/// nanoseconds (0: none); the config's timeout is the one it starts with.
+/// Fails with `WASIHOST_ERROR_KIND_CONFIG` for a timeout on an engine made
+/// without `WASIHOST_ENGINE_INTERRUPTIBLE`.
+#[unsafe(no_mangle)]
+pub extern "C" fn wasihost_instance_set_timeout_ns(
+    instance: *mut wasihost_instance_t,
+    timeout_ns: u64,
+) -> *mut wasihost_error_t {
+    guard(|| {
+        // SAFETY: NULL or a live instance, by the contract.
+        let inst = unsafe { arg_mut(instance, "instance") }?;
+        let timeout = (timeout_ns > 0).then(|| std::time::Duration::from_nanos(timeout_ns));
+        inst.instance.set_timeout(timeout)?;
+        Ok(())
+    })
+}
+
+/// Whether a `memory.grow` or `table.grow` of the guest was refused
+/// because of the config's memory or table cap (the guest saw -1 and may
+/// have gone on); false for NULL.
+#[unsafe(no_mangle)]
+pub extern "C" fn wasihost_instance_memory_limit_reached(
+    instance: *const wasihost_instance_t,
+) -> bool {
+    guard_or(false, || {
+        // SAFETY: NULL or a live instance, by the contract.
+        unsafe { instance.as_ref() }.is_some_and(|i| i.instance.memory_limit_reached())
+    })
+}
+
+/// On an engine made with `WASIHOST_ENGINE_FUEL`: writes the fuel the
+/// instance has left to `*fuel_out` and returns true. Returns false,
+/// writing nothing, on another engine or when an argument is NULL.
+#[unsafe(no_mangle)]
+pub extern "C" fn wasihost_instance_fuel_left(
+    instance: *const wasihost_instance_t,
+    fuel_out: *mut u64,
+) -> bool {
+    guard_or(false, || {
+        // SAFETY: NULL or live pointers, by the contract.
+        let (Some(inst), Some(out)) = (unsafe { instance.as_ref() }, unsafe { fuel_out.as_mut() })
+        else {
+            return false;
+        };
+        match inst.instance.fuel_left() {
+            Some(f) => {
+                *out = f;
+                true
+            }
+            None => false,
         }
     })
 }

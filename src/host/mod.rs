@@ -280,6 +280,42 @@ fn gather<'m>(
 /// Checks the iovec array lies in memory, and every buffer of its first
 /// [`IOV_MAX`] entries too, so a read never consumes input it then cannot
 /// store. Returns how many entries the call uses.
+/// Reads into the first `n` iovecs at `iovs` (checked already) in order,
+/// with `read`. A source that may block returns after the first read that
+/// gave data, as readv would, instead of blocking for more. Bytes already
+/// read are delivered when a later read fails (the error will recur on the
+/// next call).
+fn fill_iovecs(
+    ctx: &mut Ctx,
+    iovs: WasmSlicePtr<t::iovec>,
+    n: u32,
+    may_block: bool,
+    mut read: impl FnMut(&mut [u8]) -> Result<usize, errno>,
+) -> (errno, t::size) {
+    let mut total: u32 = 0;
+    for i in 0..n {
+        let Ok(v) = ctx.read_at(iovs, i) else { break };
+        if v.buf_len == 0 {
+            continue;
+        }
+        let Ok(buf) = ctx.bytes_mut(v.buf, v.buf_len) else {
+            break;
+        };
+        let len = buf.len();
+        match read(buf) {
+            Ok(got) => {
+                total += got as u32;
+                if got < len || may_block {
+                    break;
+                }
+            }
+            Err(_) if total > 0 => break,
+            Err(e) => return (e, 0),
+        }
+    }
+    (errno::success, total)
+}
+
 fn check_iovecs(ctx: &Ctx, iovs: WasmSlicePtr<t::iovec>, iovs_len: t::size) -> Result<u32, errno> {
     ctx.check_array(iovs, iovs_len)?;
     let n = iovs_len.min(IOV_MAX);
@@ -627,40 +663,37 @@ impl NativeWasiImports for WasiHost {
         {
             return (errno::again, 0);
         }
-        // Fill buffers in order. A source that may block (a pipe, a
-        // terminal, a reader, a FIFO) returns after the first read that
-        // gave data, as readv would, instead of blocking for more.
-        let may_block = match &source {
-            Source::Stream(s) => s.ready_bytes().is_none(),
-            Source::File(f) => f.filetype != t::filetype::regular_file,
-        };
-        let mut total: u32 = 0;
-        for i in 0..n {
-            let Ok(v) = ctx.read_at(iovs, i) else { break };
-            if v.buf_len == 0 {
-                continue;
-            }
-            let Ok(buf) = ctx.bytes_mut(v.buf, v.buf_len) else {
-                break;
-            };
-            let got = match &mut source {
-                Source::Stream(s) => s.read(buf).map_err(|e| errno_map::from_io_error(&e)),
-                Source::File(f) => f.read(buf),
-            };
-            match got {
-                Ok(n) => {
-                    total += n as u32;
-                    if n < buf.len() || may_block {
-                        break;
-                    }
+        // A source that may block (a pipe, a terminal, a reader, a FIFO)
+        // is read apart from the fd table, whose lock is released first,
+        // after waiting for data through the cancel token, so that an
+        // interrupt or a timeout ends the wait.
+        let detached = match &source {
+            _ if nonblock => None,
+            Source::Stream(s) => s.detach(),
+            Source::File(f) if f.filetype != t::filetype::regular_file => {
+                match std::os::fd::AsFd::as_fd(&f.file).try_clone_to_owned() {
+                    Ok(dup) => Some(stdio::Detached::Fd(dup)),
+                    Err(e) => return (errno_map::from_io_error(&e), 0),
                 }
-                // Bytes already read are delivered; the error will recur
-                // on the next call.
-                Err(_) if total > 0 => break,
-                Err(e) => return (e, 0),
             }
+            Source::File(_) => None,
+        };
+        if let Some(d) = detached {
+            drop(fds);
+            if let (Some(cancel), Some(wait)) = (ctx.cancel(), d.wait_fd())
+                && cancel.wait_fd(wait, false, None).is_err()
+            {
+                // Stopped: the guest ends before it sees this errno.
+                return (errno::intr, 0);
+            }
+            return fill_iovecs(ctx, iovs, n, true, |buf| {
+                d.read(buf).map_err(|e| errno_map::from_io_error(&e))
+            });
         }
-        (errno::success, total)
+        fill_iovecs(ctx, iovs, n, false, |buf| match &mut source {
+            Source::Stream(s) => s.read(buf).map_err(|e| errno_map::from_io_error(&e)),
+            Source::File(f) => f.read(buf),
+        })
     }
 
     fn fd_readdir(

@@ -7,13 +7,16 @@
 //! or until a host fd becomes ready, whichever comes first, then reports
 //! every subscription that is ready at that moment.
 
+use std::os::fd::OwnedFd;
 use std::time::{Duration, Instant};
 
 use rustix::event::{PollFd, PollFlags};
 
 use super::WasiHost;
 use super::clocks;
+use super::errno_map::from_io_error;
 use super::fd_table::FdObject;
+use crate::limits::Cancel;
 use crate::wasi_snapshot_preview1::memory::{Ctx, WasmSlicePtr};
 use crate::wasi_snapshot_preview1::types::{
     clockid, errno, event, event_fd_readwrite, eventrwflags, eventtype, rights, size,
@@ -101,10 +104,14 @@ pub(crate) fn poll_oneoff(
             earliest.map(|d| d.saturating_duration_since(now))
         };
         if !pollset.entries.is_empty() {
-            poll_host_fds(host, &mut pollset, timeout)?;
+            poll_host_fds(host, &mut pollset, timeout, ctx.cancel())?;
         } else if !any_ready {
             match timeout {
-                Some(d) => std::thread::sleep(d),
+                Some(d) => match ctx.cancel() {
+                    // Stopped: the guest ends before it sees this errno.
+                    Some(c) => c.sleep(d).map_err(|_| errno::intr)?,
+                    None => std::thread::sleep(d),
+                },
                 // Unreachable: without host fds every subscription is either
                 // ready or a clock. Answer rather than block forever.
                 None => return Err(errno::inval),
@@ -164,40 +171,80 @@ fn validate(s: &subscription) -> Result<(), errno> {
 /// Asks `poll(2)` about every host fd of `set`, waiting up to `timeout`
 /// (forever for `None`), and records what each reported. A guest fd
 /// closed meanwhile (impossible within one call) reports `NVAL`.
+///
+/// A poll that may wait holds no lock of the fd table: it polls
+/// duplicates of the host fds, and also wakes when the instance's cancel
+/// token is set (an interrupt or a timeout), giving `intr` then (the guest
+/// ends before it sees it).
 fn poll_host_fds(
     host: &WasiHost,
     set: &mut PollSet,
     timeout: Option<Duration>,
+    cancel: Option<&Cancel>,
 ) -> Result<(), errno> {
     let fds = host.fds();
-    let mut pollfds: Vec<PollFd<'_>> = Vec::with_capacity(set.entries.len());
-    let mut polled: Vec<usize> = Vec::with_capacity(set.entries.len());
+    let blocking = timeout != Some(Duration::ZERO);
+    let mut owned: Vec<OwnedFd> = Vec::new();
+    let mut polled: Vec<(usize, PollFlags)> = Vec::with_capacity(set.entries.len());
+    let mut borrowed: Vec<PollFd<'_>> = Vec::new();
     for (k, (fd, write, revents)) in set.entries.iter_mut().enumerate() {
+        let want = if *write {
+            PollFlags::OUT
+        } else {
+            PollFlags::IN
+        };
         match fds.get(*fd).ok().and_then(|e| e.object.host_fd()) {
+            Some(h) if blocking => {
+                owned.push(h.try_clone_to_owned().map_err(|e| from_io_error(&e))?);
+                polled.push((k, want));
+            }
             Some(h) => {
-                let want = if *write {
-                    PollFlags::OUT
-                } else {
-                    PollFlags::IN
-                };
-                pollfds.push(PollFd::from_borrowed_fd(h, want));
-                polled.push(k);
+                borrowed.push(PollFd::from_borrowed_fd(h, want));
+                polled.push((k, want));
             }
             None => *revents = PollFlags::NVAL,
         }
     }
+    if !blocking {
+        // Returns at once: the lock may stay.
+        poll_now(&mut borrowed, timeout)?;
+        for (pfd, (k, _)) in borrowed.iter().zip(&polled) {
+            set.entries[*k].2 = pfd.revents();
+        }
+        return Ok(());
+    }
+    drop(borrowed);
+    drop(fds);
+    let mut pollfds: Vec<PollFd<'_>> = owned
+        .iter()
+        .zip(&polled)
+        .map(|(fd, (_, want))| PollFd::new(fd, *want))
+        .collect();
+    match cancel {
+        Some(c) => {
+            if c.poll(&mut pollfds, timeout).is_err() {
+                return Err(errno::intr);
+            }
+        }
+        None => poll_now(&mut pollfds, timeout)?,
+    }
+    for (pfd, (k, _)) in pollfds.iter().zip(&polled) {
+        set.entries[*k].2 = pfd.revents();
+    }
+    Ok(())
+}
+
+/// `poll(2)` on `fds` up to `timeout`; an interrupted poll reports
+/// nothing ready.
+fn poll_now(fds: &mut [PollFd<'_>], timeout: Option<Duration>) -> Result<(), errno> {
     let ts = timeout.map(|d| rustix::time::Timespec {
         tv_sec: d.as_secs().min(i64::MAX as u64) as i64,
         tv_nsec: d.subsec_nanos() as _,
     });
-    match rustix::event::poll(&mut pollfds, ts.as_ref()) {
-        Ok(_) | Err(rustix::io::Errno::INTR) => {}
-        Err(e) => return Err(super::errno_map::from_rustix(e)),
+    match rustix::event::poll(fds, ts.as_ref()) {
+        Ok(_) | Err(rustix::io::Errno::INTR) => Ok(()),
+        Err(e) => Err(super::errno_map::from_rustix(e)),
     }
-    for (pfd, k) in pollfds.iter().zip(polled) {
-        set.entries[k].2 = pfd.revents();
-    }
-    Ok(())
 }
 
 fn resolve(host: &WasiHost, s: &subscription, start: Instant) -> Wait {

@@ -224,13 +224,57 @@ pub(crate) enum HostStream {
     Stderr,
 }
 
-/// The live input side of an fd.
+/// The live input side of an fd. Sources that may block are shared
+/// (`Arc`), so that a read can go on without the fd table's lock.
 pub(crate) enum InputStream {
     Inherit,
     Null,
     Bytes { data: Arc<[u8]>, pos: usize },
-    File(File),
-    Reader(Box<dyn Read + Send>),
+    File(Arc<File>),
+    Reader(Arc<Mutex<Box<dyn Read + Send>>>),
+}
+
+/// A source that may block, held apart from the fd table so that waiting
+/// for it holds no lock of the table: the host's stdin, a shared file
+/// (a pipe, a FIFO, a terminal), the embedder's reader, or a duplicate of
+/// a guest-opened FIFO's or device's fd.
+pub(crate) enum Detached {
+    Stdin,
+    File(Arc<File>),
+    Reader(Arc<Mutex<Box<dyn Read + Send>>>),
+    Fd(std::os::fd::OwnedFd),
+}
+
+impl Detached {
+    /// The host fd to wait on, if the source has one (a reader has not).
+    pub(crate) fn wait_fd(&self) -> Option<std::os::fd::BorrowedFd<'_>> {
+        match self {
+            Detached::Stdin => Some(rustix::stdio::stdin()),
+            Detached::File(f) => Some(f.as_fd()),
+            Detached::Fd(fd) => Some(fd.as_fd()),
+            Detached::Reader(_) => None,
+        }
+    }
+
+    /// Reads into `buf`; 0 means end of file.
+    pub(crate) fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Detached::Stdin => {
+                rustix::io::read(rustix::stdio::stdin(), buf).map_err(io::Error::from)
+            }
+            Detached::File(f) => (&**f).read(buf),
+            Detached::Fd(fd) => rustix::io::read(fd, buf).map_err(io::Error::from),
+            Detached::Reader(r) => {
+                let mut r = r.lock().unwrap_or_else(PoisonError::into_inner);
+                loop {
+                    match r.read(buf) {
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                        other => break other,
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// The live output side of an fd.
@@ -248,23 +292,30 @@ impl InputStream {
             Input::Inherit => InputStream::Inherit,
             Input::Null => InputStream::Null,
             Input::Bytes(data) => InputStream::Bytes { data, pos: 0 },
-            Input::Path(p) => InputStream::File(File::open(&p).map_err(|e| {
+            Input::Path(p) => InputStream::File(Arc::new(File::open(&p).map_err(|e| {
                 io::Error::new(
                     e.kind(),
                     format!("cannot open {:?}: {e}", p.display().to_string()),
                 )
-            })?),
-            Input::File(f) => InputStream::File(f),
-            Input::Reader(r) => InputStream::Reader(r),
+            })?)),
+            Input::File(f) => InputStream::File(Arc::new(f)),
+            Input::Reader(r) => InputStream::Reader(Arc::new(Mutex::new(r))),
         })
+    }
+
+    /// The source apart from the table, when a read from it may block.
+    pub(crate) fn detach(&self) -> Option<Detached> {
+        match self {
+            InputStream::Inherit => Some(Detached::Stdin),
+            InputStream::File(f) if self.ready_bytes().is_none() => Some(Detached::File(f.clone())),
+            InputStream::Reader(r) => Some(Detached::Reader(r.clone())),
+            _ => None,
+        }
     }
 
     /// Reads into `buf`; 0 means end of file.
     pub(crate) fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         match self {
-            InputStream::Inherit => {
-                rustix::io::read(rustix::stdio::stdin(), buf).map_err(io::Error::from)
-            }
             InputStream::Null => Ok(0),
             InputStream::Bytes { data, pos } => {
                 let rest = &data[*pos..];
@@ -273,12 +324,10 @@ impl InputStream {
                 *pos += n;
                 Ok(n)
             }
-            InputStream::File(f) => f.read(buf),
-            InputStream::Reader(r) => loop {
-                match r.read(buf) {
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    other => break other,
-                }
+            InputStream::File(f) => (&**f).read(buf),
+            InputStream::Inherit | InputStream::Reader(_) => match self.detach() {
+                Some(d) => d.read(buf),
+                None => Ok(0),
             },
         }
     }

@@ -22,6 +22,8 @@
 use std::any::Any;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
+use crate::limits::{Cancel, Limiter, Limits};
+use std::sync::Arc;
 use wasmtime::{Caller, Extern, Linker, Memory};
 
 use super::memory::{Ctx, GuestType, WasmSlicePtr};
@@ -48,12 +50,22 @@ pub trait WasiView: 'static {
     /// instance per store, as with a process; link a second WASI instance
     /// into its own store.
     fn memory_cache(&mut self) -> &mut Option<Memory>;
+
+    /// The cancel token of the instance, which the host's blocking waits
+    /// wake on (see [`Ctx::cancel`]); `None` (the default) when it cannot
+    /// be interrupted.
+    #[inline]
+    fn cancel(&self) -> Option<&Cancel> {
+        None
+    }
 }
 
 /// Ready-made store data: a WASI implementation and the memory cache.
 pub struct WasiState<T> {
     imports: T,
     memory: Option<Memory>,
+    cancel: Option<Arc<Cancel>>,
+    pub(crate) limiter: Limiter,
 }
 
 impl<T: NativeWasiImports> WasiState<T> {
@@ -62,6 +74,18 @@ impl<T: NativeWasiImports> WasiState<T> {
         WasiState {
             imports,
             memory: None,
+            cancel: None,
+            limiter: Limiter::unlimited(),
+        }
+    }
+
+    /// Store data for an instance under `limits`, stopped through `cancel`.
+    pub(crate) fn limited(imports: T, limits: &Limits, cancel: Option<Arc<Cancel>>) -> Self {
+        WasiState {
+            imports,
+            memory: None,
+            cancel,
+            limiter: Limiter::new(limits),
         }
     }
 
@@ -85,6 +109,10 @@ impl<T: NativeWasiImports> WasiView for WasiState<T> {
     #[inline]
     fn memory_cache(&mut self) -> &mut Option<Memory> {
         &mut self.memory
+    }
+    #[inline]
+    fn cancel(&self) -> Option<&Cancel> {
+        self.cancel.as_deref()
     }
 }
 
@@ -157,7 +185,13 @@ fn with_ctx<U: WasiView, R>(
         Some(m) => m.data_and_store_mut(caller),
         None => (&mut [], caller.data_mut()),
     };
-    call(data.imports(), &mut Ctx::new(bytes), function, f)
+    let data: &U = data;
+    call(
+        data.imports(),
+        &mut Ctx::with_cancel(bytes, data.cancel()),
+        function,
+        f,
+    )
 }
 
 /// [`with_ctx`] for a module that defines and exports a shared memory (the
@@ -179,7 +213,13 @@ fn with_shared<U: WasiView, R>(
     // that does (through `Instance::wasmtime`) must not run wasm on the
     // same memory from another thread during a WASI call.
     let bytes = unsafe { std::slice::from_raw_parts_mut(cells.as_ptr() as *mut u8, cells.len()) };
-    call(caller.data().imports(), &mut Ctx::new(bytes), function, f)
+    let data = caller.data();
+    call(
+        data.imports(),
+        &mut Ctx::with_cancel(bytes, data.cancel()),
+        function,
+        f,
+    )
 }
 
 /// Calls `f`, turning a panic into a [`HostPanic`] trap.

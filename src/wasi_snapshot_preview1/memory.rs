@@ -15,6 +15,7 @@
 //! wasmtime store for the duration of one host call, and values are
 //! decoded and encoded little-endian field by field ([`GuestType`]).
 
+use crate::limits::Cancel;
 use std::marker::PhantomData;
 
 use super::types::errno;
@@ -123,6 +124,7 @@ impl<T> GuestType for WasmSlicePtr<T> {
 /// check holds until the call returns.
 pub struct Ctx<'a> {
     memory: &'a mut [u8],
+    cancel: Option<&'a Cancel>,
 }
 
 impl<'a> Ctx<'a> {
@@ -132,7 +134,26 @@ impl<'a> Ctx<'a> {
     /// implementation without a wasm engine.
     #[inline]
     pub fn new(memory: &'a mut [u8]) -> Self {
-        Ctx { memory }
+        Ctx {
+            memory,
+            cancel: None,
+        }
+    }
+
+    /// A context whose blocking waits end when `cancel` is set (the
+    /// instance was interrupted or ran past its timeout).
+    #[inline]
+    pub fn with_cancel(memory: &'a mut [u8], cancel: Option<&'a Cancel>) -> Self {
+        Ctx { memory, cancel }
+    }
+
+    /// The calling instance's cancel token, when its engine is
+    /// interruptible: a host call that blocks (a sleep, a read of a pipe)
+    /// should wait through it ([`Cancel::poll`], [`Cancel::sleep`]) so
+    /// that an interrupt or a timeout ends the wait.
+    #[inline]
+    pub fn cancel(&self) -> Option<&'a Cancel> {
+        self.cancel
     }
 
     /// The guest's whole linear memory.

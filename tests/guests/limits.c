@@ -1,0 +1,65 @@
+/*
+ * Guests for the limits (timeouts, interrupts, fuel, memory caps); the
+ * Rust, C, Python and Go tests and the CLI table share it. argv[1]:
+ *   spin           an endless loop of calls (never returns)
+ *   sleep SECONDS  sleep (poll_oneoff on a clock), then print "woke"
+ *   read           read stdin to its end, then print "read N bytes"
+ *   grow MIB       allocate and touch 1 MiB blocks until MIB of them or
+ *                  until malloc fails; print "grew N MiB" (exit 0), or
+ *                  "grew N MiB, then refused" (exit 3) when malloc failed
+ *   count N        count to N with calls, print "counted N"
+ */
+#include <unistd.h>
+
+#include "util.c"
+
+static volatile uint64_t sink;
+/* Where the blocks go, so that the compiler cannot drop the allocations. */
+static char *volatile kept;
+
+__attribute__((noinline)) static uint64_t step(uint64_t x) {
+    sink = x;
+    return x * 6364136223846793005ull + 1442695040888963407ull;
+}
+
+int main(int argc, char **argv) {
+    const char *mode = argc > 1 ? argv[1] : "";
+    const char *arg = argc > 2 ? argv[2] : "0";
+    if (streq(mode, "spin")) {
+        uint64_t x = 1;
+        for (;;)
+            x = step(x);
+    } else if (streq(mode, "sleep")) {
+        sleep((unsigned)atoi(arg));
+        say("woke\n");
+    } else if (streq(mode, "read")) {
+        char buf[4096];
+        long total = 0;
+        ssize_t n;
+        while ((n = read(0, buf, sizeof buf)) > 0)
+            total += n;
+        say("read %ld bytes\n", total);
+    } else if (streq(mode, "grow")) {
+        long want = atol(arg), got = 0;
+        for (; got < want; got++) {
+            char *p = malloc(1 << 20);
+            if (!p) {
+                say("grew %ld MiB, then refused\n", got);
+                return 3;
+            }
+            for (size_t i = 0; i < (1u << 20); i += 4096)
+                p[i] = (char)i;
+            kept = p;
+        }
+        say("grew %ld MiB\n", got);
+    } else if (streq(mode, "count")) {
+        uint64_t n = (uint64_t)atoll(arg), x = 1;
+        for (uint64_t i = 0; i < n; i++)
+            x = step(x);
+        say("counted %llu\n", (unsigned long long)n);
+    } else {
+        say("unknown mode %s\n", mode);
+        return 2;
+    }
+    return 0;
+}
