@@ -148,6 +148,30 @@ impl std::fmt::Display for Cancelled {
 
 impl std::error::Error for Cancelled {}
 
+/// The error an interrupted guest stops with.
+#[derive(Debug)]
+pub(crate) struct Interrupted;
+
+impl std::fmt::Display for Interrupted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("interrupted")
+    }
+}
+
+impl std::error::Error for Interrupted {}
+
+/// The error a guest past its timeout stops with.
+#[derive(Debug)]
+pub(crate) struct TimedOut;
+
+impl std::fmt::Display for TimedOut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("timed out")
+    }
+}
+
+impl std::error::Error for TimedOut {}
+
 const INTERRUPTED: u8 = 1;
 const TIMED_OUT: u8 = 2;
 
@@ -205,6 +229,19 @@ impl Cancel {
     /// Whether the current entry into the guest ran past its timeout.
     pub fn is_timed_out(&self) -> bool {
         self.state.load(Ordering::SeqCst) & TIMED_OUT != 0
+    }
+
+    /// The error that ends the guest, once the token is set.
+    #[inline]
+    pub(crate) fn stop_error(&self) -> Option<wasmtime::Error> {
+        let state = self.state.load(Ordering::SeqCst);
+        if state & INTERRUPTED != 0 {
+            Some(wasmtime::Error::new(Interrupted))
+        } else if state & TIMED_OUT != 0 {
+            Some(wasmtime::Error::new(TimedOut))
+        } else {
+            None
+        }
     }
 
     /// An fd that is readable while the token is set, to add to a

@@ -9,7 +9,7 @@ use std::time::Duration;
 use wasmtime::{Config, InstancePre, Linker, Store, UpdateDeadline, Val};
 
 use crate::error::{Error, ErrorKind};
-use crate::limits::{Cancel, InterruptHandle, Limits};
+use crate::limits::{Cancel, InterruptHandle, Interrupted, Limits, TimedOut};
 use crate::wasi_snapshot_preview1::link::{self, HostPanic, ProcExit, WasiState};
 use crate::wasi_snapshot_preview1::native::NativeWasiImports;
 
@@ -412,14 +412,9 @@ impl Module {
         if let Some(c) = &cancel {
             store.set_epoch_deadline(1);
             let c = c.clone();
-            store.epoch_deadline_callback(move |_| {
-                if c.is_interrupted() {
-                    Err(wasmtime::Error::new(Interrupted))
-                } else if c.is_timed_out() {
-                    Err(wasmtime::Error::new(TimedOut))
-                } else {
-                    Ok(UpdateDeadline::Continue(1))
-                }
+            store.epoch_deadline_callback(move |_| match c.stop_error() {
+                Some(e) => Err(e),
+                None => Ok(UpdateDeadline::Continue(1)),
             });
         }
         if engine.fuel {
@@ -506,30 +501,6 @@ impl<T: NativeWasiImports> std::fmt::Debug for Instance<T> {
             .finish_non_exhaustive()
     }
 }
-
-/// The error an interrupted guest stops with.
-#[derive(Debug)]
-struct Interrupted;
-
-impl std::fmt::Display for Interrupted {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("interrupted")
-    }
-}
-
-impl std::error::Error for Interrupted {}
-
-/// The error a guest past its timeout stops with.
-#[derive(Debug)]
-struct TimedOut;
-
-impl std::fmt::Display for TimedOut {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("timed out")
-    }
-}
-
-impl std::error::Error for TimedOut {}
 
 impl<T: NativeWasiImports> Instance<T> {
     /// Runs the exported `_start` function.

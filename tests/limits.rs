@@ -405,3 +405,93 @@ fn one_handle_stops_every_instance_that_shares_it() {
     });
     assert!(t0.elapsed() < HANG);
 }
+
+/// A preopened directory holding a FIFO named `fifo`.
+fn fifo_dir(test: &str) -> std::path::PathBuf {
+    let dir = common::scratch_dir(test);
+    let status = std::process::Command::new("mkfifo")
+        .arg(dir.join("fifo"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    dir
+}
+
+#[test]
+fn opening_a_fifo_whose_other_end_never_comes_is_stopped() {
+    let module = limits_guest(interruptible());
+    for mode in ["open_read", "open_write"] {
+        let dir = fifo_dir(&format!("limits-fifo-stuck-{mode}"));
+        let builder = || {
+            host(&[mode, "/d/fifo"])
+                .preopen_dir(&dir, "/d")
+                .build()
+                .unwrap()
+        };
+        let t0 = Instant::now();
+        let limits = Limits::new().timeout(Duration::from_millis(100));
+        assert_eq!(
+            module.run_with(builder(), &limits, None).unwrap(),
+            Outcome::TimedOut,
+            "{mode}"
+        );
+        let mut inst = module.instantiate(builder()).unwrap();
+        let handle = inst.interrupt_handle().unwrap();
+        let outcome = std::thread::scope(|s| {
+            s.spawn(|| {
+                std::thread::sleep(Duration::from_millis(100));
+                handle.interrupt();
+            });
+            inst.run().unwrap()
+        });
+        assert_eq!(outcome, Outcome::Interrupted, "{mode}");
+        assert!(t0.elapsed() < HANG, "{mode}");
+    }
+}
+
+#[test]
+fn a_fifo_open_still_waits_for_the_other_end_as_open_does() {
+    // On both kinds of engine: the wait happens outside the fd table's
+    // lock either way, through the cancel token only when there is one.
+    // A peer that comes at once is often there and gone again before the
+    // host's wait starts; one that comes later finds the guest waiting.
+    let delays = [0, 0, 0, 0, 0, 50];
+    let plain = Engine::new().unwrap();
+    for (engine, delay, mode) in [interruptible(), &plain]
+        .into_iter()
+        .flat_map(|e| delays.iter().map(move |d| (e, *d)))
+        .flat_map(|(e, d)| ["open_read", "open_write"].map(|m| (e, d, m)))
+    {
+        let module = limits_guest(engine);
+        {
+            let dir = fifo_dir(&format!("limits-fifo-{mode}-{delay}"));
+            let fifo = dir.join("fifo");
+            let out = Capture::new(1024);
+            let host = host(&[mode, "/d/fifo"])
+                .preopen_dir(&dir, "/d")
+                .stdout(Output::Capture(out.clone()))
+                .build()
+                .unwrap();
+            let outcome = std::thread::scope(|s| {
+                let peer = s.spawn(|| {
+                    std::thread::sleep(Duration::from_millis(delay));
+                    if mode == "open_read" {
+                        std::fs::write(&fifo, b"hello").unwrap();
+                        Vec::new()
+                    } else {
+                        std::fs::read(&fifo).unwrap()
+                    }
+                });
+                let outcome = module.run(host).unwrap();
+                (outcome, peer.join().unwrap())
+            });
+            let (want_out, want_peer): (&[u8], &[u8]) = if mode == "open_read" {
+                (b"read 5 bytes\n", b"")
+            } else {
+                (b"wrote\n", b"hello")
+            };
+            assert_eq!(outcome, (Outcome::Exit(0), want_peer.to_vec()), "{mode}");
+            assert_eq!(out.contents(), want_out, "{mode}");
+        }
+    }
+}

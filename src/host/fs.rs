@@ -29,6 +29,7 @@ use cap_std::fs::{Dir, File, Metadata, MetadataExt, OpenOptions, OpenOptionsExt}
 
 use super::errno_map::{from_io_error, from_rustix};
 use super::fd_table::{FdEntry, FdObject, FdTable};
+use super::fifo::FifoWait;
 use crate::wasi_snapshot_preview1::types::{
     advice, dircookie, dirent, errno, fdflags, filesize, filestat, filetype, fstflags, lookupflags,
     oflags, rights, timestamp, whence,
@@ -467,6 +468,7 @@ impl Fs<'_> {
         base: rights,
         inheriting: rights,
         flags: fdflags,
+        fifo: &mut FifoWait,
     ) -> Result<u32, errno> {
         if oflags::from_bits(of.bits()).is_none()
             || fdflags::from_bits(flags.bits()).is_none()
@@ -576,7 +578,11 @@ impl Fs<'_> {
         if flags.contains(fdflags::append) && !want_dir {
             custom |= libc::O_APPEND;
         }
-        if flags.contains(fdflags::nonblock) {
+        // Opened without blocking in any case: a FIFO's open would block
+        // until its other end comes, with the fd table locked; the caller
+        // waits for that without the lock (see `fifo`).
+        let blocking = !flags.contains(fdflags::nonblock) && !want_dir;
+        if !want_dir {
             custom |= libc::O_NONBLOCK;
         }
         if want_dir {
@@ -599,10 +605,39 @@ impl Fs<'_> {
             {
                 return Err(errno::r#loop);
             }
+            // Opening a FIFO for writing while it has no reader.
+            Err(e)
+                if blocking
+                    && write_access
+                    && e.raw_os_error() == Some(libc::ENXIO)
+                    && d.dir
+                        .metadata(path)
+                        .is_ok_and(|m| cap_fs_ext::FileTypeExt::is_fifo(&m.file_type())) =>
+            {
+                *fifo = FifoWait::Reader;
+                return Err(errno::nxio);
+            }
             Err(e) => return Err(io(e)),
         };
         let st = rustix::fs::fstat(&file).map_err(sys)?;
-        let (object, ft) = match rustix::fs::FileType::from_raw_mode(st.st_mode) {
+        let kind = rustix::fs::FileType::from_raw_mode(st.st_mode);
+        // O_NONBLOCK stays on a regular file or a directory, where Linux
+        // ignores it (and the guest's flags are the table's); anything else
+        // gets the blocking fd it asked for, a FIFO for reading once a
+        // writer has come.
+        if blocking
+            && !matches!(
+                kind,
+                rustix::fs::FileType::RegularFile | rustix::fs::FileType::Directory
+            )
+        {
+            if kind == rustix::fs::FileType::Fifo && !write_access {
+                *fifo = FifoWait::Writer(AsFd::as_fd(&file).try_clone_to_owned().map_err(io)?);
+            } else {
+                super::fifo::set_blocking(AsFd::as_fd(&file))?;
+            }
+        }
+        let (object, ft) = match kind {
             rustix::fs::FileType::Directory => {
                 // The parent's inode, for the `..` entry of fd_readdir;
                 // cap-std resolves `path/..` inside the sandbox or refuses.

@@ -21,6 +21,7 @@ pub mod builder;
 pub(crate) mod clocks;
 pub mod errno_map;
 pub(crate) mod fd_table;
+pub(crate) mod fifo;
 pub(crate) mod fs;
 pub(crate) mod poll;
 pub mod random;
@@ -857,19 +858,41 @@ impl NativeWasiImports for WasiHost {
         fs_rights_inherting: t::rights,
         fdflags: t::fdflags,
     ) -> (errno, t::fd) {
-        pair(self.fs(|fs| {
-            fs.path_open(
-                ctx,
-                fd,
-                dirflags,
-                path,
-                path_len,
-                oflags,
-                fs_rights_base,
-                fs_rights_inherting,
-                fdflags,
-            )
-        }))
+        loop {
+            let mut fifo = fifo::FifoWait::None;
+            let opened = self.fs(|fs| {
+                fs.path_open(
+                    ctx,
+                    fd,
+                    dirflags,
+                    path,
+                    path_len,
+                    oflags,
+                    fs_rights_base,
+                    fs_rights_inherting,
+                    fdflags,
+                    &mut fifo,
+                )
+            });
+            // A FIFO's other end is waited for here, without the lock.
+            match (opened, fifo) {
+                (Err(_), fifo::FifoWait::Reader) => {
+                    if let Err(e) = fifo::wait_for_reader(ctx.cancel()) {
+                        return (e, 0);
+                    }
+                }
+                (Ok(new), fifo::FifoWait::Writer(dup)) => {
+                    return match fifo::wait_for_writer(&dup, ctx.cancel()) {
+                        Ok(()) => (errno::success, new),
+                        Err(e) => {
+                            let _ = self.fds().remove(new);
+                            (e, 0)
+                        }
+                    };
+                }
+                (r, _) => return pair(r),
+            }
+        }
     }
 
     fn path_readlink(

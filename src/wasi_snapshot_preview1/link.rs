@@ -186,12 +186,14 @@ fn with_ctx<U: WasiView, R>(
         None => (&mut [], caller.data_mut()),
     };
     let data: &U = data;
-    call(
+    let cancel = data.cancel();
+    let r = call(
         data.imports(),
-        &mut Ctx::with_cancel(bytes, data.cancel()),
+        &mut Ctx::with_cancel(bytes, cancel),
         function,
         f,
-    )
+    );
+    stopped(cancel, r)
 }
 
 /// [`with_ctx`] for a module that defines and exports a shared memory (the
@@ -214,12 +216,25 @@ fn with_shared<U: WasiView, R>(
     // same memory from another thread during a WASI call.
     let bytes = unsafe { std::slice::from_raw_parts_mut(cells.as_ptr() as *mut u8, cells.len()) };
     let data = caller.data();
-    call(
+    let cancel = data.cancel();
+    let r = call(
         data.imports(),
-        &mut Ctx::with_cancel(bytes, data.cancel()),
+        &mut Ctx::with_cancel(bytes, cancel),
         function,
         f,
-    )
+    );
+    stopped(cancel, r)
+}
+
+/// Ends the guest as soon as a host call returns when the instance was
+/// interrupted or timed out meanwhile (a wait the host cut short returns
+/// some errno, which the guest must not get to act on).
+#[inline(always)]
+fn stopped<R>(cancel: Option<&Cancel>, r: wasmtime::Result<R>) -> wasmtime::Result<R> {
+    match cancel.and_then(Cancel::stop_error) {
+        Some(e) => Err(e),
+        None => r,
+    }
 }
 
 /// Calls `f`, turning a panic into a [`HostPanic`] trap.

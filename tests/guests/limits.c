@@ -8,7 +8,12 @@
  *                  until malloc fails; print "grew N MiB" (exit 0), or
  *                  "grew N MiB, then refused" (exit 3) when malloc failed
  *   count N        count to N with calls, print "counted N"
+ *   open_read PATH open PATH for reading (a FIFO blocks until a writer
+ *                  comes), read it to its end, print "read N bytes"
+ *   open_write PATH open PATH for writing (a FIFO blocks until a reader
+ *                  comes), write "hello", print "wrote"
  */
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "util.c"
@@ -32,13 +37,25 @@ int main(int argc, char **argv) {
     } else if (streq(mode, "sleep")) {
         sleep((unsigned)atoi(arg));
         say("woke\n");
-    } else if (streq(mode, "read")) {
+    } else if (streq(mode, "read") || streq(mode, "open_read")) {
+        int fd = streq(mode, "read") ? 0 : open(arg, O_RDONLY);
+        if (fd < 0) {
+            say("open failed\n");
+            return 4;
+        }
         char buf[4096];
         long total = 0;
         ssize_t n;
-        while ((n = read(0, buf, sizeof buf)) > 0)
+        while ((n = read(fd, buf, sizeof buf)) > 0)
             total += n;
         say("read %ld bytes\n", total);
+    } else if (streq(mode, "open_write")) {
+        int fd = open(arg, O_WRONLY);
+        if (fd < 0 || write(fd, "hello", 5) != 5) {
+            say("open or write failed\n");
+            return 4;
+        }
+        say("wrote\n");
     } else if (streq(mode, "grow")) {
         long want = atol(arg), got = 0;
         for (; got < want; got++) {
