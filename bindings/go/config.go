@@ -11,11 +11,14 @@ import (
 	"runtime/cgo"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
-// Config describes what a guest is granted. A new config grants nothing:
-// no arguments, no environment, no directories, stdin at end of file,
-// stdout and stderr discarded, at most 1024 open fds.
+// Config describes what a guest is granted and the limits it runs under.
+// A new config grants nothing: no arguments, no environment, no
+// directories, stdin at end of file, stdout and stderr discarded, at most
+// 1024 open fds; and sets no timeout and no fuel limit, at most 4 GiB in
+// all memories and 10 million table elements.
 //
 // A config is reusable: any number of instances may be made from it, from
 // any number of goroutines at once (its setters wait for them). Instances
@@ -25,6 +28,10 @@ import (
 type Config struct {
 	mu  sync.RWMutex // held for writing by setters and Close, for reading by NewInstance
 	ptr *C.wasihost_config_t
+	// What the engine must support, known before instantiating (guarded
+	// by mu).
+	timeout time.Duration
+	fuel    bool
 }
 
 // NewConfig creates a config that grants nothing.
@@ -194,16 +201,82 @@ func (c *Config) SetMaxOpenFDs(n int) error {
 	})
 }
 
+// SetTimeout sets how long each entry into the guest may take (0, the
+// default: no limit): instantiation (the module's start function), then
+// each [Instance.Run] and each [Instance.Call], each with the whole
+// timeout anew. A guest past it ends with an *Error of kind [KindTimeout],
+// also while it waits in a host call (a sleep, a read of stdin or of a
+// pipe; not a Read of a Go io.Reader given to [Config.SetStdin]). It
+// needs an engine made with [Interruptible]: instantiating a module of
+// another engine with it fails with an error of kind [KindConfig].
+func (c *Config) SetTimeout(d time.Duration) error {
+	if d < 0 {
+		return errorf(KindInvalidArgument, "timeout %v is negative", d)
+	}
+	return c.set(func(p *C.wasihost_config_t) *C.wasihost_error_t {
+		err := C.wasihost_config_set_timeout_ns(p, C.uint64_t(d))
+		if err == nil {
+			c.timeout = d
+		}
+		return err
+	})
+}
+
+// SetFuel bounds the instructions each instance of the config may run over
+// its whole life, in fuel units (about one per wasm instruction); a guest
+// that uses them up ends with an *Error of kind [KindFuelExhausted]. It
+// needs an engine made with [Fuel]: instantiating a module of another
+// engine with it fails with an error of kind [KindConfig]. (There is no
+// way back to "no limit" but a new config; math.MaxUint64 is as good.)
+func (c *Config) SetFuel(n uint64) error {
+	return c.set(func(p *C.wasihost_config_t) *C.wasihost_error_t {
+		err := C.wasihost_config_set_fuel(p, C.uint64_t(n))
+		if err == nil {
+			c.fuel = true
+		}
+		return err
+	})
+}
+
+// SetMaxMemory sets the most bytes all the guest's linear memories may
+// hold together (default 4 GiB). A memory.grow beyond it returns -1 to the
+// guest, as wasm does when memory cannot grow (C's malloc returns NULL;
+// [Instance.MemoryLimitReached] tells it happened); a module whose
+// memories, as declared, start larger cannot be instantiated: an *Error of
+// kind [KindMemoryLimit].
+func (c *Config) SetMaxMemory(bytes uint64) error {
+	return c.set(func(p *C.wasihost_config_t) *C.wasihost_error_t {
+		return C.wasihost_config_set_max_memory(p, C.uint64_t(bytes))
+	})
+}
+
+// SetMaxTableElements sets the most elements all the guest's tables may
+// hold together (default 10 million); a table.grow beyond it returns -1,
+// and a module whose tables start larger cannot be instantiated (an *Error
+// of kind [KindMemoryLimit]).
+func (c *Config) SetMaxTableElements(n uint64) error {
+	return c.set(func(p *C.wasihost_config_t) *C.wasihost_error_t {
+		return C.wasihost_config_set_max_table_elements(p, C.uint64_t(n))
+	})
+}
+
 // SetStdin sets what the guest reads on fd 0:
 //
 //   - nil: end of file (the default);
 //   - an *os.File: its fd, duplicated now (the file may be closed
 //     afterwards); all instances share the duplicate's file position. Its
-//     Fd method puts the file in blocking mode;
+//     Fd method puts the file in blocking mode. The library waits on the
+//     fd itself, so a guest waiting for input (from a pipe, a terminal)
+//     is stopped at once by a cancelled context, a timeout or
+//     [Instance.Interrupt];
 //   - any other io.Reader: read as the guest reads, by instances of this
 //     config one at a time. A Read that returns an error other than io.EOF,
 //     or panics, fails the guest's read with errno io (a panic is also
 //     reported by the call that ran the guest: see [CallbackPanicError]).
+//     A Read cannot be interrupted: a guest waiting in one is stopped
+//     (by a context, a timeout, an interrupt) only once the Read returns.
+//     To keep such waits interruptible, give the *os.File itself (an
+//     os.Pipe's reader, not a wrapper around it).
 func (c *Config) SetStdin(r io.Reader) error {
 	switch r := r.(type) {
 	case nil:

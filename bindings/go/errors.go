@@ -37,10 +37,28 @@ const (
 	// backtrace.
 	KindTrap ErrorKind = C.WASIHOST_ERROR_KIND_TRAP
 	// KindInterrupted: the guest was stopped, by a cancelled context, by
-	// [Instance.Close] or by [Instance.Interrupt].
+	// [Instance.Close] or by [Instance.Interrupt]. The error then matches
+	// [context.Canceled] (and the context's cause) when a context stopped
+	// it. Interrupts are sticky: the instance's later runs and calls fail
+	// the same way.
 	KindInterrupted ErrorKind = C.WASIHOST_ERROR_KIND_INTERRUPTED
 	// KindPanic: a bug in wasihost (a panic caught at the C boundary).
 	KindPanic ErrorKind = C.WASIHOST_ERROR_KIND_PANIC
+	// KindTimeout: the guest ran past its timeout ([Config.SetTimeout],
+	// [Instance.SetTimeout]) or the deadline of the context it was given,
+	// also while it waited in a host call (a sleep, a read of a pipe).
+	// After a context's deadline the error matches
+	// [context.DeadlineExceeded] (and the context's cause). A timeout
+	// applies to one entry into the guest: the instance's later runs and
+	// calls start afresh.
+	KindTimeout ErrorKind = C.WASIHOST_ERROR_KIND_TIMEOUT
+	// KindFuelExhausted: the guest used up the fuel of [Config.SetFuel].
+	KindFuelExhausted ErrorKind = C.WASIHOST_ERROR_KIND_FUEL_EXHAUSTED
+	// KindMemoryLimit: the module's memories or tables, as declared, need
+	// more than [Config.SetMaxMemory] or [Config.SetMaxTableElements]
+	// allow, so it cannot be instantiated. (A memory.grow refused later is
+	// no error: the guest sees -1; see [Instance.MemoryLimitReached].)
+	KindMemoryLimit ErrorKind = C.WASIHOST_ERROR_KIND_MEMORY_LIMIT
 )
 
 var kindNames = map[ErrorKind]string{
@@ -53,6 +71,9 @@ var kindNames = map[ErrorKind]string{
 	KindTrap:            "trap",
 	KindInterrupted:     "interrupted",
 	KindPanic:           "panic",
+	KindTimeout:         "timeout",
+	KindFuelExhausted:   "fuel exhausted",
+	KindMemoryLimit:     "memory limit",
 }
 
 // String is the kind's name, as wasihost_error_kind_name gives it ("trap",
@@ -62,6 +83,73 @@ func (k ErrorKind) String() string {
 		return s
 	}
 	return fmt.Sprintf("ErrorKind(%d)", uint32(k))
+}
+
+// Error makes a kind an error, to test with errors.Is: errors.Is(err,
+// wasihost.KindTimeout) holds for an [*Error] of that kind. It is the
+// kind's name.
+func (k ErrorKind) Error() string { return k.String() }
+
+// TrapCode says why a guest trapped: one of the Trap constants, in
+// [Error.Trap] of an error of kind [KindTrap].
+type TrapCode uint32
+
+// The kinds of trap, as the C API's WASIHOST_TRAP_* values.
+const (
+	// TrapOther: a host error that aborted the guest, or a trap this list
+	// does not name.
+	TrapOther TrapCode = C.WASIHOST_TRAP_OTHER
+	// TrapUnreachable: the unreachable instruction (C's abort(), Rust's
+	// panic).
+	TrapUnreachable TrapCode = C.WASIHOST_TRAP_UNREACHABLE
+	// TrapMemoryOutOfBounds: a memory access out of bounds.
+	TrapMemoryOutOfBounds TrapCode = C.WASIHOST_TRAP_MEMORY_OUT_OF_BOUNDS
+	// TrapIntegerDivisionByZero: an integer division by zero.
+	TrapIntegerDivisionByZero TrapCode = C.WASIHOST_TRAP_INTEGER_DIVISION_BY_ZERO
+	// TrapIntegerOverflow: an integer overflow (INT_MIN / -1).
+	TrapIntegerOverflow TrapCode = C.WASIHOST_TRAP_INTEGER_OVERFLOW
+	// TrapBadConversionToInteger: a float to integer conversion out of
+	// range.
+	TrapBadConversionToInteger TrapCode = C.WASIHOST_TRAP_BAD_CONVERSION_TO_INTEGER
+	// TrapStackOverflow: the call stack is exhausted.
+	TrapStackOverflow TrapCode = C.WASIHOST_TRAP_STACK_OVERFLOW
+	// TrapIndirectCallToNull: an indirect call to a null table entry.
+	TrapIndirectCallToNull TrapCode = C.WASIHOST_TRAP_INDIRECT_CALL_TO_NULL
+	// TrapBadSignature: an indirect call with the wrong signature.
+	TrapBadSignature TrapCode = C.WASIHOST_TRAP_BAD_SIGNATURE
+	// TrapTableOutOfBounds: a table access out of bounds.
+	TrapTableOutOfBounds TrapCode = C.WASIHOST_TRAP_TABLE_OUT_OF_BOUNDS
+	// TrapNullReference: a null reference was used.
+	TrapNullReference TrapCode = C.WASIHOST_TRAP_NULL_REFERENCE
+	// TrapHeapMisaligned: a misaligned atomic access.
+	TrapHeapMisaligned TrapCode = C.WASIHOST_TRAP_HEAP_MISALIGNED
+	// TrapHostPanic: a WASI method of the host panicked (a bug in
+	// wasihost).
+	TrapHostPanic TrapCode = C.WASIHOST_TRAP_HOST_PANIC
+)
+
+var trapNames = map[TrapCode]string{
+	TrapOther:                  "other",
+	TrapUnreachable:            "unreachable",
+	TrapMemoryOutOfBounds:      "memory out of bounds",
+	TrapIntegerDivisionByZero:  "integer division by zero",
+	TrapIntegerOverflow:        "integer overflow",
+	TrapBadConversionToInteger: "bad conversion to integer",
+	TrapStackOverflow:          "stack overflow",
+	TrapIndirectCallToNull:     "indirect call to null",
+	TrapBadSignature:           "bad signature",
+	TrapTableOutOfBounds:       "table out of bounds",
+	TrapNullReference:          "null reference",
+	TrapHeapMisaligned:         "heap misaligned",
+	TrapHostPanic:              "host panic",
+}
+
+// String is the trap's name ("unreachable", "stack overflow", ...).
+func (t TrapCode) String() string {
+	if s, ok := trapNames[t]; ok {
+		return s
+	}
+	return fmt.Sprintf("TrapCode(%d)", uint32(t))
 }
 
 // Errno is a WASI errno (the preview1 numbering, not the host's).
@@ -101,18 +189,22 @@ func (e Errno) String() string {
 
 // Error is an error reported by the library: its kind, a message with the
 // context to act on it, and the WASI errno that best describes it (0 when
-// none does).
+// none does); for a trap, its [TrapCode].
 //
-// It works with errors.Is: an errno of noent matches [fs.ErrNotExist];
-// perm, acces and notcapable match [fs.ErrPermission]; exist matches
-// [fs.ErrExist]. An error of kind [KindInterrupted] caused by a context
-// also matches the context's error ([context.Canceled] or
-// [context.DeadlineExceeded]) and its cause.
+// It works with errors.Is: its kind matches ([KindTimeout], ...); an errno
+// of noent matches [fs.ErrNotExist]; perm, acces and notcapable match
+// [fs.ErrPermission]; exist matches [fs.ErrExist]. An error of kind
+// [KindInterrupted] caused by a cancelled context also matches
+// [context.Canceled], one of kind [KindTimeout] caused by a context's
+// deadline [context.DeadlineExceeded], and both the context's cause.
 type Error struct {
 	Kind    ErrorKind
 	Errno   Errno
 	Message string
-	causes  []error
+	// Trap says why the guest trapped, for an error of kind [KindTrap]
+	// ([TrapOther], 0, for any other kind).
+	Trap   TrapCode
+	causes []error
 }
 
 // Error formats the error as "wasihost: KIND: MESSAGE".
@@ -127,6 +219,9 @@ func (e *Error) Error() string {
 // Is reports whether the error matches target: an io/fs error of the same
 // meaning (see [Error]).
 func (e *Error) Is(target error) bool {
+	if k, ok := target.(ErrorKind); ok {
+		return e.Kind == k
+	}
 	switch target {
 	case fs.ErrNotExist:
 		return e.Errno == ErrnoNoent
@@ -138,12 +233,15 @@ func (e *Error) Is(target error) bool {
 	return false
 }
 
-// Unwrap gives what caused an interruption (the context's error and cause).
+// Unwrap gives what caused an interruption or a timeout: the context's
+// error and cause, when a context did.
 func (e *Error) Unwrap() []error { return e.causes }
 
 // ExitError is what a guest that exited with a nonzero code gives
 // ([Instance.Run]), or a guest that called proc_exit with any code during
-// [Instance.Call] or [NewInstance]. The host process never exits.
+// [Instance.Call] or [NewInstance]. The host process never exits. (A
+// guest that exits with a nonzero code after a memory.grow was refused
+// may have failed for want of memory: see [Instance.MemoryLimitReached].)
 type ExitError struct {
 	// Code is the code the guest passed to proc_exit (or returned from
 	// main).
@@ -215,6 +313,10 @@ func takeError(e *C.wasihost_error_t) error {
 		Kind:    kind,
 		Errno:   Errno(C.wasihost_error_errno(e)),
 		Message: C.GoString(C.wasihost_error_message(e)),
+	}
+	var trap C.wasihost_trap_code_t
+	if C.wasihost_error_trap_code(e, &trap) {
+		err.Trap = TrapCode(trap)
 	}
 	return err
 }

@@ -135,9 +135,11 @@ func ExampleInstance_Call() {
 	// Output: 42 3 2 [i32:3 i32:2]
 }
 
-// Cancelling the context stops a guest, even one in an endless loop.
+// A context's deadline stops a guest, even one in an endless loop; the
+// engine must be made interruptible for that (a plain engine refuses a
+// context that can be done).
 func ExampleInstance_Run_timeout() {
-	engine, _ := wasihost.NewEngine()
+	engine, _ := wasihost.NewEngine(wasihost.Interruptible())
 	defer engine.Close()
 	module, _ := wasihost.NewModuleFromWAT(engine, `(module
 	  (func (export "_start") (loop $forever (br $forever))))`)
@@ -148,8 +150,37 @@ func ExampleInstance_Run_timeout() {
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	err := inst.Run(ctx)
-	fmt.Println(errors.Is(err, context.DeadlineExceeded))
-	// Output: true
+	fmt.Println(errors.Is(err, context.DeadlineExceeded), errors.Is(err, wasihost.KindTimeout))
+	// Output: true true
+}
+
+// The limits of a config: a timeout for each entry into the guest, a fuel
+// budget, a cap on its memory. The engine compiles the checks that the
+// timeout and the fuel need.
+func ExampleConfig_SetTimeout() {
+	engine, _ := wasihost.NewEngine(wasihost.Interruptible(), wasihost.Fuel())
+	defer engine.Close()
+	module, _ := wasihost.NewModuleFromWAT(engine, `(module
+	  (memory 1)
+	  (func (export "_start") (loop $forever (br $forever)))
+	  (func (export "grow") (result i32) (memory.grow (i32.const 100))))`)
+	defer module.Close()
+	cfg, _ := wasihost.NewConfig()
+	defer cfg.Close()
+	cfg.SetTimeout(50 * time.Millisecond)
+	cfg.SetFuel(1_000_000_000)
+	cfg.SetMaxMemory(1 << 20) // 16 pages of 64 KiB
+
+	inst, _ := wasihost.NewInstance(module, cfg)
+	defer inst.Close()
+	err := inst.Run(context.Background())
+	fmt.Println(errors.Is(err, wasihost.KindTimeout))
+	// A timeout ends one call: the instance can be called again.
+	got, _ := inst.Call(context.Background(), "grow", 1)
+	fmt.Println(got[0], inst.MemoryLimitReached())
+	// Output:
+	// true
+	// i32:-1 true
 }
 
 // Grant a directory read-only, pass arguments and environment variables,

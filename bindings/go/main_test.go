@@ -13,14 +13,23 @@ import (
 )
 
 var (
-	// engine serves every test.
+	// engine serves every test that needs no interruption and no fuel (a
+	// plain engine, as NewEngine() makes it).
 	engine *wasihost.Engine
+	// intrEngine serves the tests that cancel, time out or interrupt
+	// guests; fuelEngine those that meter fuel (it is interruptible too).
+	intrEngine, fuelEngine *wasihost.Engine
 	// guests maps a guest's name to its .wasm file (see testguest).
 	guests map[string]string
 
 	modulesMu sync.Mutex
-	modules   = map[string]*wasihost.Module{}
+	modules   = map[moduleKey]*wasihost.Module{}
 )
+
+type moduleKey struct {
+	engine *wasihost.Engine
+	name   string
+}
 
 func TestMain(m *testing.M) {
 	os.Exit(testMain(m))
@@ -45,33 +54,55 @@ func testMain(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
+	if intrEngine, err = wasihost.NewEngine(wasihost.Interruptible()); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	if fuelEngine, err = wasihost.NewEngine(wasihost.Interruptible(), wasihost.Fuel()); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
 	return m.Run()
 }
 
-// guestModule is the compiled guest name, compiled once for all tests.
+// guestModule is the compiled guest name (on the plain engine), compiled
+// once for all tests.
 func guestModule(t testing.TB, name string) *wasihost.Module {
+	t.Helper()
+	return guestModuleOn(t, engine, name)
+}
+
+// guestModuleOn is the guest name compiled by eng, once for all tests.
+func guestModuleOn(t testing.TB, eng *wasihost.Engine, name string) *wasihost.Module {
 	t.Helper()
 	modulesMu.Lock()
 	defer modulesMu.Unlock()
-	if mod, ok := modules[name]; ok {
+	if mod, ok := modules[moduleKey{eng, name}]; ok {
 		return mod
 	}
 	path, ok := guests[name]
 	if !ok {
 		t.Fatalf("no guest %q", name)
 	}
-	mod, err := wasihost.NewModuleFromFile(engine, path)
+	mod, err := wasihost.NewModuleFromFile(eng, path)
 	if err != nil {
 		t.Fatalf("compiling %s: %v", name, err)
 	}
-	modules[name] = mod
+	modules[moduleKey{eng, name}] = mod
 	return mod
 }
 
-// watModule compiles WAT text, closed when the test ends.
+// watModule compiles WAT text on the plain engine, closed when the test
+// ends.
 func watModule(t testing.TB, wat string) *wasihost.Module {
 	t.Helper()
-	mod, err := wasihost.NewModuleFromWAT(engine, wat)
+	return watModuleOn(t, engine, wat)
+}
+
+// watModuleOn compiles WAT text with eng, closed when the test ends.
+func watModuleOn(t testing.TB, eng *wasihost.Engine, wat string) *wasihost.Module {
+	t.Helper()
+	mod, err := wasihost.NewModuleFromWAT(eng, wat)
 	if err != nil {
 		t.Fatalf("compiling WAT: %v", err)
 	}

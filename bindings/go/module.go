@@ -14,12 +14,13 @@ import (
 // from any number of goroutines. Instances keep what they need of it, so
 // it may be closed before them.
 type Module struct {
-	mu  sync.RWMutex // held for reading while ptr is in use, for writing by Close
-	ptr *C.wasihost_module_t
+	mu    sync.RWMutex // held for reading while ptr is in use, for writing by Close
+	ptr   *C.wasihost_module_t
+	flags C.wasihost_engine_flags_t // of the engine that compiled it
 }
 
-func newModule(ptr *C.wasihost_module_t) *Module {
-	m := &Module{ptr: ptr}
+func newModule(ptr *C.wasihost_module_t, flags C.wasihost_engine_flags_t) *Module {
+	m := &Module{ptr: ptr, flags: flags}
 	runtime.SetFinalizer(m, (*Module).finalize)
 	return m
 }
@@ -68,7 +69,7 @@ func NewModule(engine *Engine, wasm []byte) (*Module, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newModule(ptr), nil
+	return newModule(ptr, engine.flags), nil
 }
 
 // NewModuleFromWAT compiles WAT text; a syntax error names its line and
@@ -84,7 +85,7 @@ func NewModuleFromWAT(engine *Engine, wat string) (*Module, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newModule(ptr), nil
+	return newModule(ptr, engine.flags), nil
 }
 
 // NewModuleFromFile compiles the module (binary or WAT) in the file at
@@ -100,7 +101,7 @@ func NewModuleFromFile(engine *Engine, path string) (*Module, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newModule(ptr), nil
+	return newModule(ptr, engine.flags), nil
 }
 
 // CacheStatus is what [NewModuleCached] found in the cache.
@@ -184,7 +185,7 @@ func NewModuleCached(engine *Engine, wasm []byte, cacheDir string, opts ...Cache
 	if err != nil {
 		return nil, 0, err
 	}
-	return newModule(ptr), CacheStatus(status), nil
+	return newModule(ptr, engine.flags), CacheStatus(status), nil
 }
 
 // Serialize gives the compiled form of the module, for [DeserializeModule]
@@ -222,7 +223,7 @@ func DeserializeModule(engine *Engine, serialized []byte) (*Module, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newModule(ptr), nil
+	return newModule(ptr, engine.flags), nil
 }
 
 // HasExport reports whether the module exports a function named name

@@ -242,7 +242,7 @@ func cancelCase(t *testing.T, name string, run func(ctx context.Context) error, 
 }
 
 func TestCancelRun(t *testing.T) {
-	inst, err := wasihost.NewInstance(guestModule(t, "gotest"), newConfig(t, "gotest", "loop"))
+	inst, err := wasihost.NewInstance(guestModuleOn(t, intrEngine, "gotest"), newConfig(t, "gotest", "loop"))
 	must(t, err)
 	defer inst.Close()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -255,7 +255,7 @@ func TestCancelRun(t *testing.T) {
 }
 
 func TestCancelCall(t *testing.T) {
-	inst, err := wasihost.NewInstance(watModule(t, exportsWAT), nil)
+	inst, err := wasihost.NewInstance(watModuleOn(t, intrEngine, exportsWAT), nil)
 	must(t, err)
 	defer inst.Close()
 	ctx, cancel := context.WithCancelCause(context.Background())
@@ -270,7 +270,7 @@ func TestCancelCall(t *testing.T) {
 }
 
 func TestDeadline(t *testing.T) {
-	inst, err := wasihost.NewInstance(guestModule(t, "gotest"), newConfig(t, "gotest", "loop"))
+	inst, err := wasihost.NewInstance(guestModuleOn(t, intrEngine, "gotest"), newConfig(t, "gotest", "loop"))
 	must(t, err)
 	defer inst.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
@@ -278,8 +278,8 @@ func TestDeadline(t *testing.T) {
 	start := time.Now()
 	err = inst.Run(ctx)
 	t.Logf("a 100 ms deadline: returned after %v", time.Since(start))
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("err = %v, want DeadlineExceeded", err)
+	if !errors.Is(err, context.DeadlineExceeded) || !errors.Is(err, wasihost.KindTimeout) {
+		t.Fatalf("err = %v, want a timeout matching DeadlineExceeded", err)
 	}
 	if time.Since(start) > 10*time.Second {
 		t.Fatal("took more than 10 s")
@@ -287,7 +287,7 @@ func TestDeadline(t *testing.T) {
 }
 
 func TestContextDoneBeforeRun(t *testing.T) {
-	inst, err := wasihost.NewInstance(watModule(t, exportsWAT), nil)
+	inst, err := wasihost.NewInstance(watModuleOn(t, intrEngine, exportsWAT), nil)
 	must(t, err)
 	defer inst.Close()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -309,7 +309,7 @@ func TestContextDoneBeforeRun(t *testing.T) {
 
 func TestInterruptAndCloseWhileRunning(t *testing.T) {
 	for _, how := range []string{"Interrupt", "Close"} {
-		inst, err := wasihost.NewInstance(guestModule(t, "gotest"), newConfig(t, "gotest", "loop"))
+		inst, err := wasihost.NewInstance(guestModuleOn(t, intrEngine, "gotest"), newConfig(t, "gotest", "loop"))
 		must(t, err)
 		done := make(chan error, 1)
 		go func() { done <- inst.Run(context.Background()) }()
@@ -678,7 +678,7 @@ func TestStartFunctionOutcomes(t *testing.T) {
 // TestInterruptIsolation: interrupting one instance leaves the others of
 // the same engine and module running.
 func TestInterruptIsolation(t *testing.T) {
-	mod := watModule(t, exportsWAT)
+	mod := watModuleOn(t, intrEngine, exportsWAT)
 	looping, err := wasihost.NewInstance(mod, nil)
 	must(t, err)
 	defer looping.Close()

@@ -34,11 +34,13 @@ wasihost_error_t *wasihost_go_stdin_reader(wasihost_config_t *config, uintptr_t 
 
 wasihost_error_t *wasihost_go_instance_new(const wasihost_module_t *module,
                                            const wasihost_config_t *config,
+                                           const wasihost_interrupt_handle_t *handle,
                                            wasihost_instance_t **instance_out, uintptr_t call) {
     /* Saved and restored: a Go writer may itself run another guest. */
     uintptr_t saved = current_call;
     current_call = call;
-    wasihost_error_t *err = wasihost_instance_new(module, config, instance_out);
+    /* A NULL handle (an engine without interruption) is wasihost_instance_new. */
+    wasihost_error_t *err = wasihost_instance_new_with_handle(module, config, handle, instance_out);
     current_call = saved;
     return err;
 }

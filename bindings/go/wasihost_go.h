@@ -23,6 +23,7 @@ wasihost_error_t *wasihost_go_stdin_reader(wasihost_config_t *config, uintptr_t 
 
 wasihost_error_t *wasihost_go_instance_new(const wasihost_module_t *module,
                                            const wasihost_config_t *config,
+                                           const wasihost_interrupt_handle_t *handle,
                                            wasihost_instance_t **instance_out, uintptr_t call);
 wasihost_error_t *wasihost_go_instance_run(wasihost_instance_t *instance, uint32_t *exit_code_out,
                                            uintptr_t call);

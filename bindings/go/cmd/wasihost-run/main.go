@@ -6,8 +6,10 @@
 //
 // Run it with --help for the options. Exit status: the guest's exit code
 // (0 when its main returns; the OS keeps the low 8 bits), 134 when the
-// guest traps or is interrupted, 2 for a usage error or a module that
-// cannot be loaded or set up.
+// guest traps or is interrupted, 124 when it timed out (--timeout), 152
+// when it ran out of fuel (--fuel), 137 when its memories as declared
+// exceed --max-memory, 2 for a usage error or a module that cannot be
+// loaded or set up.
 package main
 
 // #include <signal.h>
@@ -24,16 +26,21 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"strings"
+	"time"
 
 	"wasihost.dev/wasihost"
 )
 
 // Exit statuses of the runner itself (a guest's own code passes through).
 const (
-	exitUsage = 2   // bad usage, or the module cannot be loaded or set up
-	exitTrap  = 134 // the guest trapped or was interrupted
+	exitUsage   = 2   // bad usage, or the module cannot be loaded or set up
+	exitTrap    = 134 // the guest trapped or was interrupted
+	exitTimeout = 124 // --timeout: the guest ran out of time (as timeout(1))
+	exitMemory  = 137 // --max-memory: its memories as declared exceed the cap
+	exitFuel    = 152 // --fuel: the guest ran out of fuel
 )
 
 const usage = `usage: wasihost-run [OPTIONS] [--] FILE.wasm [ARGS...]
@@ -60,11 +67,32 @@ Options (VALUE may also be given as --option=VALUE):
   --no-cache              compile the module without the cache
   -h, --help              print this help and exit
 
+Limits (none of them by default but the memory and fd caps):
+  --timeout DURATION      stop the guest after DURATION (its start function,
+                          then its run, each get the whole of it): a number
+                          (decimals allowed) with a unit ns, us, ms, s, m or h,
+                          e.g. 100ms or 1.5s; a bare number is seconds; > 0.
+                          Only with this option does the guest's code carry
+                          the checks that make it interruptible
+  --fuel N                stop the guest after N units of fuel (about one per
+                          wasm instruction); N >= 1. Turns on fuel metering
+  --max-memory BYTES      the most bytes all the guest's memories may hold
+                          together (default 4 GiB); memory.grow past it
+                          returns -1 to the guest. BYTES: an integer, with an
+                          optional K, M, G or T (powers of 1024; KiB, MiB,
+                          GiB, TiB too), e.g. 64M
+  --max-open-fds N        the most fds the guest may hold open (default 1024;
+                          at least 3 plus the --dir and --ro-dir preopens)
+
 Exit status: the guest's exit code (0 when its main returns); the OS
 keeps only the low 8 bits, so a proc_exit code above 255 shows as the
 code modulo 256. 134 when the guest traps or is interrupted (the reason
-goes to stderr). 2 for a usage error or a module that cannot be loaded
-or set up (a missing file, invalid wasm, no _start, a missing --dir).
+goes to stderr). 124 when it timed out (--timeout), 152 when it ran out
+of fuel (--fuel), 137 when its memories as declared exceed --max-memory.
+A guest that fails after a memory.grow was refused gets a note on stderr.
+2 for a usage error (a bad DURATION, N or BYTES included) or a module
+that cannot be loaded or set up (a missing file, invalid wasm, no _start,
+a missing --dir).
 `
 
 // options maps each option to whether it takes a value.
@@ -76,6 +104,10 @@ var options = map[string]bool{
 	"--cache-dir":          true,
 	"--cache-allow-shared": false,
 	"--no-cache":           false,
+	"--timeout":            true,
+	"--fuel":               true,
+	"--max-memory":         true,
+	"--max-open-fds":       true,
 	"--help":               false,
 	"-h":                   false,
 }
@@ -122,9 +154,144 @@ func report(context string, err error) {
 	}
 }
 
-// parse splits the command line into options and the guest's argv.
-// Returns the exit status when there is nothing to run (an error, --help).
-func parse(args []string) (actions []action, guest []string, status int, done bool) {
+// limits are the limit options of the command line (zero: not given).
+type limits struct {
+	timeout        time.Duration
+	timeoutText    string // as given, for the message
+	fuel           uint64
+	maxMemory      uint64
+	hasMaxMemory   bool
+	maxOpenFDs     uint64
+	maxOpenFDsText string
+}
+
+// parseDigits reads the decimal digits at the start of s: the number, the
+// rest of s, and whether there were digits and the number fits in 64 bits.
+func parseDigits(s string) (uint64, string, bool) {
+	var n uint64
+	i := 0
+	for ; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
+		d := uint64(s[i] - '0')
+		if n > (math.MaxUint64-d)/10 {
+			return 0, s, false
+		}
+		n = n*10 + d
+	}
+	return n, s[i:], i > 0
+}
+
+// parseUint is an integer and nothing else.
+func parseUint(s string) (uint64, bool) {
+	n, rest, ok := parseDigits(s)
+	return n, ok && rest == ""
+}
+
+// durationUnits are the units of a DURATION, in nanoseconds ("": seconds).
+var durationUnits = map[string]uint64{
+	"ns": 1, "us": 1e3, "ms": 1e6, "s": 1e9, "": 1e9, "m": 60e9, "h": 3600e9,
+}
+
+// parseDuration parses a DURATION: digits, optionally a fraction, then a
+// unit (ns, us, ms, s, m, h; none: seconds), in nanoseconds. The fraction
+// is exact down to the nanosecond, finer digits are dropped. False for a
+// duration of 0 ns or one past 2^64-1 ns (as the C runner).
+func parseDuration(s string) (uint64, bool) {
+	whole, rest, ok := parseDigits(s)
+	if !ok && !strings.HasPrefix(s, ".") { // no digits, or too many
+		return 0, false
+	}
+	frac := ""
+	if strings.HasPrefix(rest, ".") {
+		rest = rest[1:]
+		i := 0
+		for i < len(rest) && rest[i] >= '0' && rest[i] <= '9' {
+			i++
+		}
+		frac, rest = rest[:i], rest[i:]
+		if frac == "" && !ok { // "." without digits on either side
+			return 0, false
+		}
+	}
+	unit, known := durationUnits[rest]
+	if !known || whole > math.MaxUint64/unit {
+		return 0, false
+	}
+	total := whole * unit
+	for scale, k := unit/10, 0; k < len(frac) && scale > 0; k, scale = k+1, scale/10 {
+		add := uint64(frac[k]-'0') * scale
+		if total > math.MaxUint64-add {
+			return 0, false
+		}
+		total += add
+	}
+	return total, total != 0
+}
+
+// parseBytes parses BYTES: an integer, optionally followed by K, M, G or T
+// (or KiB, MiB, GiB, TiB): powers of 1024.
+func parseBytes(s string) (uint64, bool) {
+	n, rest, ok := parseDigits(s)
+	if !ok {
+		return 0, false
+	}
+	if rest == "" {
+		return n, true
+	}
+	k := strings.IndexByte("KMGT", rest[0])
+	if k < 0 || !(rest[1:] == "" || rest[1:] == "iB") {
+		return 0, false
+	}
+	for range k + 1 {
+		if n > math.MaxUint64>>10 {
+			return 0, false
+		}
+		n <<= 10
+	}
+	return n, true
+}
+
+// parseLimit parses the value of a limit option into lim. Returns 0, or
+// the exit status of a usage error naming the option and the value.
+func parseLimit(name, value string, lim *limits) int {
+	switch name {
+	case "--timeout":
+		ns, ok := parseDuration(value)
+		if !ok {
+			return usageError("--timeout needs a DURATION above 0: a number with a unit ns, "+
+				"us, ms, s, m or h (e.g. 100ms, 1.5s; none: seconds), not", value)
+		}
+		// time.Duration stops at 292 years: longer is as good as none.
+		lim.timeout = time.Duration(min(ns, math.MaxInt64))
+		lim.timeoutText = value
+	case "--fuel":
+		n, ok := parseUint(value)
+		if !ok || n == 0 {
+			return usageError("--fuel needs an integer N >= 1, not", value)
+		}
+		lim.fuel = n
+	case "--max-memory":
+		n, ok := parseBytes(value)
+		if !ok {
+			return usageError("--max-memory needs BYTES: an integer, optionally followed by "+
+				"K, M, G or T (e.g. 64M), not", value)
+		}
+		lim.maxMemory, lim.hasMaxMemory = n, true
+	case "--max-open-fds":
+		// The lower bound depends on the preopens: checked in run.
+		n, ok := parseUint(value)
+		if !ok || n < 3 || n > math.MaxInt {
+			return usageError("--max-open-fds needs an integer N >= 3 (stdio, plus one per "+
+				"--dir and --ro-dir), not", value)
+		}
+		lim.maxOpenFDs, lim.maxOpenFDsText = n, value
+	}
+	return 0
+}
+
+// parse splits the command line into options and the guest's argv, and
+// parses the limits. Returns the exit status when there is nothing to run
+// (an error, --help).
+func parse(args []string, lim *limits) (actions []action, guest []string, status int, done bool) {
 	i := 0
 	for ; i < len(args); i++ {
 		arg := args[i]
@@ -157,6 +324,9 @@ func parse(args []string) (actions []action, guest []string, status int, done bo
 		if name == "--help" || name == "-h" {
 			fmt.Print(usage)
 			return nil, nil, 0, true
+		}
+		if status := parseLimit(name, value, lim); status != 0 {
+			return nil, nil, status, true
 		}
 		actions = append(actions, action{name, value})
 	}
@@ -209,9 +379,41 @@ func apply(cfg *wasihost.Config, a action) int {
 	return 0
 }
 
+// applyLimits sets the limits on the config. Returns 0, or an exit status.
+func applyLimits(cfg *wasihost.Config, lim *limits, npreopens int) int {
+	if lim.maxOpenFDsText != "" && lim.maxOpenFDs < 3+uint64(npreopens) {
+		dirs := "directories"
+		if npreopens == 1 {
+			dirs = "directory"
+		}
+		return usageError(fmt.Sprintf("--max-open-fds must be at least %d (stdio and %d preopened %s), not",
+			3+npreopens, npreopens, dirs), lim.maxOpenFDsText)
+	}
+	var errs []error
+	if lim.timeout > 0 {
+		errs = append(errs, cfg.SetTimeout(lim.timeout))
+	}
+	if lim.fuel > 0 {
+		errs = append(errs, cfg.SetFuel(lim.fuel))
+	}
+	if lim.hasMaxMemory {
+		errs = append(errs, cfg.SetMaxMemory(lim.maxMemory))
+	}
+	if lim.maxOpenFDsText != "" {
+		errs = append(errs, cfg.SetMaxOpenFDs(int(lim.maxOpenFDs)))
+	}
+	for _, err := range errs {
+		if err != nil {
+			report("", err)
+			return exitUsage
+		}
+	}
+	return 0
+}
+
 // runFailed is the exit status for an error from instantiating or running
 // the guest, after reporting it.
-func runFailed(modulePath string, err error) int {
+func runFailed(modulePath string, lim *limits, err error) int {
 	var exit *wasihost.ExitError
 	if errors.As(err, &exit) { // proc_exit from a start function
 		return exit.ExitCode()
@@ -225,6 +427,23 @@ func runFailed(modulePath string, err error) int {
 		case wasihost.KindInterrupted:
 			report("interrupted", err)
 			return exitTrap
+		case wasihost.KindTimeout:
+			what := lim.timeoutText
+			if what == "" {
+				what = "the timeout"
+			}
+			fmt.Fprintf(os.Stderr, "wasihost-run: timed out after %s\n", what)
+			return exitTimeout
+		case wasihost.KindFuelExhausted:
+			fmt.Fprintf(os.Stderr, "wasihost-run: out of fuel after %d units\n", lim.fuel)
+			return exitFuel
+		case wasihost.KindMemoryLimit:
+			limit := "default 4 GiB"
+			if lim.hasMaxMemory {
+				limit = fmt.Sprintf("%d bytes", lim.maxMemory)
+			}
+			report(fmt.Sprintf("%.80s: more memory than --max-memory (%s)", modulePath, limit), err)
+			return exitMemory
 		case wasihost.KindConfig: // e.g. the --stdin file; the message names it
 			report("", err)
 			return exitUsage
@@ -300,7 +519,8 @@ func loadModule(engine *wasihost.Engine, path string, noCache bool, cacheDir str
 }
 
 func run(args []string) int {
-	actions, guestArgs, status, done := parse(args)
+	var lim limits
+	actions, guestArgs, status, done := parse(args, &lim)
 	if done {
 		return status
 	}
@@ -326,6 +546,7 @@ func run(args []string) int {
 	}
 	var cacheDir string
 	var noCache, hasCacheDir, allowShared bool
+	npreopens := 0
 	for _, a := range actions {
 		switch a.name {
 		case "--cache-dir":
@@ -339,9 +560,24 @@ func run(args []string) int {
 				return status
 			}
 		}
+		if a.name == "--dir" || a.name == "--ro-dir" {
+			npreopens++
+		}
+	}
+	if status := applyLimits(cfg, &lim, npreopens); status != 0 {
+		return status
 	}
 
-	engine, err := wasihost.NewEngine()
+	// Interruption and fuel metering cost time in every loop of the
+	// guest's compiled code: the engine has them only when asked for.
+	var engineOpts []wasihost.EngineOption
+	if lim.timeout > 0 {
+		engineOpts = append(engineOpts, wasihost.Interruptible())
+	}
+	if lim.fuel > 0 {
+		engineOpts = append(engineOpts, wasihost.Fuel())
+	}
+	engine, err := wasihost.NewEngine(engineOpts...)
 	if err != nil {
 		report("cannot create the engine", err)
 		return exitUsage
@@ -355,17 +591,21 @@ func run(args []string) int {
 
 	inst, err := wasihost.NewInstance(module, cfg)
 	if err != nil {
-		return runFailed(modulePath, err)
+		return runFailed(modulePath, &lim, err)
 	}
 	defer inst.Close()
 	err = inst.Run(context.Background())
 	var exit *wasihost.ExitError
 	if errors.As(err, &exit) {
 		// Passed through as is: the OS keeps the low 8 bits.
-		return exit.ExitCode()
+		status = exit.ExitCode()
+	} else if err != nil {
+		status = runFailed(modulePath, &lim, err)
 	}
-	if err != nil {
-		return runFailed(modulePath, err)
+	// A guest that fails after being refused memory most likely fails
+	// because of it: say so.
+	if status != 0 && inst.MemoryLimitReached() {
+		fmt.Fprintln(os.Stderr, "wasihost-run: note: the guest reached the --max-memory limit")
 	}
-	return 0
+	return status
 }

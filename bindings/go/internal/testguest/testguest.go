@@ -23,7 +23,15 @@ func Sources() map[string]string {
 		"gotest": filepath.Join(goDir, "testdata", "gotest.c"),
 		"proc":   filepath.Join(repoGuests, "proc.c"),
 		"stdio":  filepath.Join(repoGuests, "stdio.c"),
+		"limits": filepath.Join(repoGuests, "limits.c"),
 	}
+}
+
+// RepoGuest is the path of a file of the repository's tests/guests (such
+// as start_loop.wat).
+func RepoGuest(name string) string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..", "..", "..", "tests", "guests", name)
 }
 
 // Build compiles every guest into dir and returns the path of each .wasm
@@ -46,7 +54,7 @@ func Build(dir string) (map[string]string, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			cmd := exec.Command(cc, "--target=wasm32-wasi", "-O2", "-o", wasm, src)
+			cmd := exec.Command(cc, "--target=wasm32-wasi", "-O2", "-I", filepath.Dir(src), "-o", wasm, src)
 			var stderr bytes.Buffer
 			cmd.Stderr = &stderr
 			if err := cmd.Run(); err != nil {
