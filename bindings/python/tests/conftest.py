@@ -29,6 +29,7 @@ GUEST_SOURCES = {
     "proc": (REPO / "tests" / "guests" / "proc.c", REPO / "tests" / "guests"),
     "args": (REPO / "tests" / "guests" / "args.c", REPO / "tests" / "guests"),
     "stdio": (REPO / "tests" / "guests" / "stdio.c", REPO / "tests" / "guests"),
+    "limits": (REPO / "tests" / "guests" / "limits.c", REPO / "tests" / "guests"),
 }
 
 
@@ -73,7 +74,8 @@ def guests(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 @pytest.fixture(scope="session")
 def engine() -> wasihost.Engine:
-    with wasihost.Engine() as e:
+    """An interruptible engine: many tests stop guests (interrupts, timeouts)."""
+    with wasihost.Engine(interruptible=True) as e:
         yield e
 
 

@@ -33,8 +33,8 @@ WAT = """(module
 
 
 @pytest.fixture(scope="module")
-def calc() -> Module:
-    with Module.from_wat(WAT) as m:
+def calc(engine: wasihost.Engine) -> Module:
+    with Module.from_wat(WAT, engine=engine) as m:  # interruptible: test_interrupt_...
         yield m
 
 

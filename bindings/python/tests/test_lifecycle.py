@@ -17,7 +17,7 @@ WAT = '(module (func (export "_start")) (func (export "spin") (loop $l (br $l)))
 
 
 def make_all() -> dict[str, Any]:
-    engine = Engine()
+    engine = Engine(interruptible=True)  # for the interrupt handle
     module = Module.from_wat(WAT, engine=engine)
     config = Config()
     instance = Instance(module, config)
@@ -37,6 +37,7 @@ USES: dict[str, Callable[[Any], Any]] = {
     "module_export": lambda m: m.has_export("_start"),
     "config": lambda c: c.push_arg("x"),
     "config_instance": lambda c: Instance(Module.from_wat(WAT), c),
+    "config_limit": lambda c: c.set_max_memory(1 << 20),
     "instance": lambda i: i.run(),
     "instance_call": lambda i: i.call("_start"),
     "instance_interrupt": lambda i: i.interrupt(),
@@ -67,7 +68,7 @@ def test_close_is_idempotent_and_closed_reports_it() -> None:
 
 def test_context_managers_close() -> None:
     with (
-        Engine() as e,
+        Engine(interruptible=True) as e,
         Module.from_wat(WAT, engine=e) as m,
         Config() as c,
         Instance(m, c) as i,
@@ -143,8 +144,8 @@ def test_a_callback_cannot_reenter_or_close_its_running_instance(pyguest: Module
             assert not inst.closed
 
 
-def test_interrupt_handle_is_its_own_object() -> None:
-    with Module.from_wat(WAT) as m, Instance(m) as inst:
+def test_interrupt_handle_is_its_own_object(engine: Engine) -> None:
+    with Module.from_wat(WAT, engine=engine) as m, Instance(m) as inst:
         h = inst.interrupt_handle()
         assert isinstance(h, InterruptHandle)
         h.interrupt()

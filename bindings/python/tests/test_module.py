@@ -18,8 +18,15 @@ def test_serialize_round_trip(guests: dict[str, Path], engine: Engine) -> None:
         assert m2.has_export("_start")
         assert wasihost.run(m2, ["exit", "5"]).exit_code == 5
     # Another engine of the same settings loads it as well.
-    with Engine() as other, Module.deserialize(bytearray(data), engine=other) as m3:
+    assert engine.interruptible and not engine.fuel
+    with (
+        Engine(interruptible=True) as other,
+        Module.deserialize(bytearray(data), engine=other) as m3,
+    ):
         assert wasihost.run(m3, ["args"], argv0="z").stdout == b"argv[0]=z\nargv[1]=args\n"
+    # One of other settings refuses it: the code differs.
+    with Engine() as plain, pytest.raises(wasihost.ModuleError, match="engine settings"):
+        Module.deserialize(data, engine=plain)
 
 
 def test_a_changed_byte_is_refused(guests: dict[str, Path]) -> None:

@@ -9,6 +9,10 @@ variables you give, the directories you preopen, and the stdio you wire::
                           stdin=b"input")
     print(result.exit_code, result.stdout.decode())
 
+Limits: ``run(..., timeout=2.5, fuel=10**9, max_memory=256 << 20)``
+raises :class:`TimedOut` or :class:`FuelExhausted` when the guest passes
+them (a ``memory.grow`` past ``max_memory`` fails in the guest).
+
 For more control (reusing a compiled module, calling exports, streaming
 output, interrupting from another thread) use :class:`Module`,
 :class:`Config` and :class:`Instance`. Every handle has an idempotent
@@ -47,6 +51,7 @@ from ._values import Value, f32, f64, i32, i64
 from .errors import (
     ConfigError,
     EngineError,
+    FuelExhausted,
     GuestExit,
     HostIOError,
     InternalError,
@@ -54,8 +59,11 @@ from .errors import (
     InvalidArgumentError,
     LibraryNotFoundError,
     LinkError,
+    MemoryLimitError,
     ModuleError,
+    TimedOut,
     Trap,
+    TrapCode,
     WasiHostError,
 )
 
@@ -101,8 +109,12 @@ __all__ = [
     "LinkError",
     "EngineError",
     "Trap",
+    "TrapCode",
     "GuestExit",
     "Interrupted",
+    "TimedOut",
+    "FuelExhausted",
+    "MemoryLimitError",
     "InternalError",
     "LibraryNotFoundError",
 ]

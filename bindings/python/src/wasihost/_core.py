@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import enum
 import io
@@ -138,30 +139,72 @@ class Captured:
 class Engine(Handle):
     """A compiler and runtime (Cranelift) with the wasm features toolchains emit.
 
-    Share one engine between modules and threads; most code can rely on
-    the default engine that :class:`Module` uses when given none.
+    ``Engine()`` compiles guest code that runs at full speed and cannot be
+    stopped from outside: no timeout, no interrupt. Ask for what you need:
+
+    * ``interruptible=True``: guests can be stopped, by a timeout
+      (``timeout=`` of :class:`Config` and :func:`run`) or by
+      :meth:`Instance.interrupt` / an :class:`InterruptHandle`. Guest code
+      then checks a counter at every loop iteration and function entry
+      (as the wasmtime CLI's ``-W timeout``; some 15-45 % slower on
+      compute-bound code).
+    * ``fuel=True``: guest code meters fuel, so that ``fuel=`` can bound
+      the instructions it runs (costs more than interruption).
+
+    Modules compiled by engines of different flags are different code (the
+    module cache keeps them apart). Share one engine between modules and
+    threads; :func:`default_engine` keeps one of each kind.
     """
 
     _what = "engine"
 
-    def __init__(self) -> None:
+    def __init__(self, *, interruptible: bool = False, fuel: bool = False) -> None:
+        flags = 0
+        if _validate.boolean(interruptible, "interruptible"):
+            flags |= _ffi.WASIHOST_ENGINE_INTERRUPTIBLE
+        if _validate.boolean(fuel, "fuel"):
+            flags |= _ffi.WASIHOST_ENGINE_FUEL
         lib = _ffi.lib()
         out = c_void_p()
-        check(lib.wasihost_engine_new(byref(out)))
+        check(lib.wasihost_engine_new_with_flags(flags, byref(out)))
         super().__init__(out.value or 0, lib.wasihost_engine_delete)
+        self._flags = flags
+
+    @property
+    def interruptible(self) -> bool:
+        """Whether guests of this engine can be stopped (timeouts, interrupts)."""
+        return bool(self._flags & _ffi.WASIHOST_ENGINE_INTERRUPTIBLE)
+
+    @property
+    def fuel(self) -> bool:
+        """Whether guests of this engine meter fuel (``fuel=`` limits)."""
+        return bool(self._flags & _ffi.WASIHOST_ENGINE_FUEL)
+
+    def __repr__(self) -> str:
+        if self._closed:
+            return super().__repr__()
+        return (
+            f"<wasihost.Engine 0x{self._ptr:x} interruptible={self.interruptible} fuel={self.fuel}>"
+        )
 
 
-_default_engine: Engine | None = None
+_default_engines: dict[tuple[bool, bool], Engine] = {}
 _default_engine_lock = threading.Lock()
 
 
-def default_engine() -> Engine:
-    """The engine used where none is given, created on first use."""
-    global _default_engine
+def default_engine(interruptible: bool = False, fuel: bool = False) -> Engine:
+    """The shared engine of these flags (see :class:`Engine`), created on first use.
+
+    :class:`Module` uses ``default_engine()`` (neither flag) when given no
+    engine; :func:`run` picks the one its ``timeout=`` and ``fuel=`` need.
+    """
+    key = (_validate.boolean(interruptible, "interruptible"), _validate.boolean(fuel, "fuel"))
     with _default_engine_lock:
-        if _default_engine is None or _default_engine.closed:
-            _default_engine = Engine()
-        return _default_engine
+        engine = _default_engines.get(key)
+        if engine is None or engine.closed:
+            engine = Engine(interruptible=key[0], fuel=key[1])
+            _default_engines[key] = engine
+        return engine
 
 
 # --- Module -------------------------------------------------------------------
@@ -182,6 +225,7 @@ class Module(Handle):
 
     _what = "module"
     cache_status: CacheStatus | None = None
+    _engine_flags = 0
 
     def __init__(
         self, wasm: bytes | bytearray | memoryview, *, engine: Engine | None = None
@@ -198,9 +242,21 @@ class Module(Handle):
         _validate.instance_of(engine, Engine, "engine")
         lib = _ffi.lib()
         out = c_void_p()
-        with (engine or default_engine())._use() as e:
+        engine = engine or default_engine()
+        with engine._use() as e:
             check(make(lib, e, byref(out)))
         Handle.__init__(self, out.value or 0, lib.wasihost_module_delete)
+        self._engine_flags = engine._flags
+
+    @property
+    def interruptible(self) -> bool:
+        """Whether the module's engine is interruptible (timeouts, interrupts work)."""
+        return bool(self._engine_flags & _ffi.WASIHOST_ENGINE_INTERRUPTIBLE)
+
+    @property
+    def fuel(self) -> bool:
+        """Whether the module's engine meters fuel (``fuel=`` limits work)."""
+        return bool(self._engine_flags & _ffi.WASIHOST_ENGINE_FUEL)
 
     @classmethod
     def _make(cls, engine: Engine | None, make: Callable[[Any, int, Any], Any]) -> Module:
@@ -332,17 +388,24 @@ OutputSink = Any
 
 
 class Config(Handle):
-    """What a guest is granted: arguments, environment, directories, stdio.
+    """What a guest is granted (arguments, environment, directories, stdio) and its limits.
 
     A new config grants nothing: no arguments, no environment, no
-    directories, stdin at end of file, stdout and stderr discarded. Each
+    directories, stdin at end of file, stdout and stderr discarded; and
+    sets no timeout and no fuel limit, at most 4 GiB in all memories, 10
+    million table elements and 1024 open fds. Each
     setting is applied (and checked) at once: a missing directory raises
     here, not at the run. One config serves any number of instances, on
     any number of threads. The keyword arguments are shortcuts for the
     methods of the same name::
 
         config = Config(args=["prog", "-v"], env={"LANG": "C"},
-                        dirs={"/data": "./data"}, stdout=wasihost.CAPTURE)
+                        dirs={"/data": "./data"}, stdout=wasihost.CAPTURE,
+                        timeout=5, max_memory=256 << 20)
+
+    A timeout needs a module compiled by an interruptible engine and a fuel
+    limit one with fuel (:class:`Engine`): otherwise making the instance
+    raises :class:`~wasihost.ConfigError`.
     """
 
     _what = "config"
@@ -359,10 +422,21 @@ class Config(Handle):
         stdout: OutputSink = None,
         stderr: OutputSink = None,
         max_open_fds: int | None = None,
+        timeout: float | None = None,
+        fuel: int | None = None,
+        max_memory: int | None = None,
+        max_table_elements: int | None = None,
     ) -> None:
         # Whole-argument checks before anything is made; each item is
         # checked by the method that applies it.
         _validate.boolean(inherit_env, "inherit_env")
+        timeout_ns = _validate.timeout_ns(timeout)
+        if fuel is not None:
+            _validate.uint64(fuel, "fuel", minimum=1)
+        if max_memory is not None:
+            _validate.uint64(max_memory, "max_memory")
+        if max_table_elements is not None:
+            _validate.uint64(max_table_elements, "max_table_elements")
         if args is not None:
             args = _validate.arg_list(args, "args")
         for what, m in (("env", env), ("dirs", dirs), ("ro_dirs", ro_dirs)):
@@ -394,6 +468,14 @@ class Config(Handle):
                 self.set_stderr(stderr)
             if max_open_fds is not None:
                 self.set_max_open_fds(max_open_fds)
+            if timeout_ns:
+                self._apply(lib.wasihost_config_set_timeout_ns, timeout_ns)
+            if fuel is not None:
+                self.set_fuel(fuel)
+            if max_memory is not None:
+                self.set_max_memory(max_memory)
+            if max_table_elements is not None:
+                self.set_max_table_elements(max_table_elements)
         except BaseException:
             self.close()
             raise
@@ -459,6 +541,53 @@ class Config(Handle):
         """The most fds the guest may hold open, stdio and preopens included (default 1024)."""
         n = _validate.size(n, "max_open_fds")
         return self._apply(_ffi.lib().wasihost_config_set_max_open_fds, n)
+
+    def set_timeout(self, seconds: float | None) -> Config:
+        """How long each entry into the guest may take, in seconds (None: no timeout).
+
+        Each entry gets the whole timeout anew: making the instance (the
+        module's start function), each :meth:`Instance.run`, each
+        :meth:`Instance.call`. A guest past it raises
+        :class:`~wasihost.TimedOut`, also while it waits in a host call (a
+        sleep, a read of stdin or of a pipe; not inside a Python stdin
+        callback, which cannot be interrupted). Needs a module compiled by
+        ``Engine(interruptible=True)``: otherwise making the instance raises
+        :class:`~wasihost.ConfigError`. ``seconds``: a finite number > 0.
+        """
+        ns = _validate.timeout_ns(seconds)
+        return self._apply(_ffi.lib().wasihost_config_set_timeout_ns, ns)
+
+    def set_fuel(self, fuel: int) -> Config:
+        """The instruction budget of each instance over its whole life, in fuel units.
+
+        About one unit per wasm instruction; a guest that uses it up raises
+        :class:`~wasihost.FuelExhausted`. An int >= 1. Needs a module
+        compiled by ``Engine(fuel=True)``: otherwise making the instance
+        raises :class:`~wasihost.ConfigError`. (There is no unsetting it:
+        use a config without it.)
+        """
+        n = _validate.uint64(fuel, "fuel", minimum=1)
+        return self._apply(_ffi.lib().wasihost_config_set_fuel, n)
+
+    def set_max_memory(self, nbytes: int) -> Config:
+        """The most bytes all of an instance's memories may hold together (default 4 GiB).
+
+        A ``memory.grow`` beyond it returns -1 to the guest, as wasm does
+        when memory cannot grow (C's ``malloc`` returns NULL; see
+        :attr:`Instance.memory_limit_reached`); a module whose memories
+        start larger raises :class:`~wasihost.MemoryLimitError` when
+        instantiated. Works on any engine, at no cost.
+        """
+        n = _validate.uint64(nbytes, "max_memory")
+        return self._apply(_ffi.lib().wasihost_config_set_max_memory, n)
+
+    def set_max_table_elements(self, n: int) -> Config:
+        """The most elements all of an instance's tables may hold together (default 10 million).
+
+        A ``table.grow`` beyond it returns -1 to the guest.
+        """
+        n = _validate.uint64(n, "max_table_elements")
+        return self._apply(_ffi.lib().wasihost_config_set_max_table_elements, n)
 
     def set_stdin(self, source: StdinSource) -> Config:
         """Where the guest's stdin comes from.
@@ -553,12 +682,12 @@ class Config(Handle):
         if isinstance(sink, int):
             fd = _validate.fd(sink, f"{what} fd")
             return self._apply(lib.wasihost_config_output_fd, stream, fd)
-        fd = _fileno(sink)
-        if fd is not None:
+        sink_fd = _fileno(sink)
+        if sink_fd is not None:
             flush = getattr(sink, "flush", None)
             if flush is not None:
                 flush()
-            return self._apply(lib.wasihost_config_output_fd, stream, fd)
+            return self._apply(lib.wasihost_config_output_fd, stream, sink_fd)
         write = _callbacks.writer_for(sink)
         key = _callbacks.register(write)
         return self._apply(
@@ -584,36 +713,74 @@ def _raise_after_call(err: int | None) -> None:
 
 
 class InterruptHandle(Handle):
-    """Stops an instance from any thread; may outlive the instance.
+    """Stops instances from any thread; may outlive them.
+
+    ``InterruptHandle()`` makes one before an instance exists: give it to
+    ``Instance(module, config, interrupt_handle=handle)``, and interrupting
+    it from another thread stops even the module's start function (which
+    runs while the instance is made); later it stops that instance's runs
+    and calls. One handle may serve several instances and stops them all.
+    :meth:`Instance.interrupt_handle` gives a handle of an existing instance.
 
     The run or call in progress raises :class:`~wasihost.Interrupted` at
-    the guest's next loop iteration or function entry (a guest blocked in a
-    host call stops when that call returns); later runs and calls fail the
-    same way.
+    the guest's next loop iteration or function entry, or at once when it
+    waits in a host call (a sleep, a read of stdin or of a pipe; not inside
+    a Python stdin callback); later runs and calls fail the same way.
+    Needs instances of a module compiled by ``Engine(interruptible=True)``.
     """
 
     _what = "interrupt handle"
 
+    def __init__(self) -> None:
+        lib = _ffi.lib()
+        out = c_void_p()
+        check(lib.wasihost_interrupt_handle_new(byref(out)))
+        super().__init__(out.value or 0, lib.wasihost_interrupt_handle_delete)
+
+    @classmethod
+    def _adopt(cls, ptr: int) -> InterruptHandle:
+        h = cls.__new__(cls)
+        Handle.__init__(h, ptr, _ffi.lib().wasihost_interrupt_handle_delete)
+        return h
+
     def interrupt(self) -> None:
-        """Stops the instance. Safe from any thread, any number of times."""
+        """Stops the instances. Safe from any thread, any number of times."""
         with self._use() as h:
             _ffi.lib().wasihost_interrupt_handle_interrupt(h)
+
+    @property
+    def interrupted(self) -> bool:
+        """Whether :meth:`interrupt` was called (on this or another handle of the instance)."""
+        with self._use() as h:
+            return bool(_ffi.lib().wasihost_interrupt_handle_is_interrupted(h))
 
 
 class Instance(Handle):
     """A guest ready to run: its memory, its WASI state, its captured output.
 
     ``Instance(module, config)`` instantiates ``module`` with what
-    ``config`` grants (an empty config when None) and runs the module's
-    start function, if any. An instance is used by one thread at a time
-    (another thread's :meth:`run` raises ``RuntimeError``), but
-    :meth:`interrupt` works from any thread.
+    ``config`` grants and under its limits (an empty config when None) and
+    runs the module's start function, if any. ``interrupt_handle``: an
+    :class:`InterruptHandle` that stops the instance, the start function
+    included. An instance is used by one thread at a time (another
+    thread's :meth:`run` raises ``RuntimeError``), but :meth:`interrupt`
+    works from any thread.
+
+    Stopping a guest (:meth:`interrupt`, an interrupt handle, a timeout)
+    needs a module compiled by ``Engine(interruptible=True)``; with another
+    engine they raise :class:`~wasihost.ConfigError`, whose message says so.
     """
 
     _what = "instance"
     _close_waits = False
 
-    def __init__(self, module: Module, config: Config | None = None) -> None:
+    def __init__(
+        self,
+        module: Module,
+        config: Config | None = None,
+        *,
+        interrupt_handle: InterruptHandle | None = None,
+    ) -> None:
         if not isinstance(module, Module):
             raise TypeError(
                 f"Instance() needs a wasihost.Module, not {type(module).__name__}"
@@ -621,14 +788,20 @@ class Instance(Handle):
             )
         if config is not None and not isinstance(config, Config):
             raise TypeError(f"config must be a wasihost.Config, not {type(config).__name__}")
+        _validate.instance_of(interrupt_handle, InterruptHandle, "interrupt_handle")
         lib = _ffi.lib()
         own_config = config is None
         cfg = Config() if config is None else config
         out = c_void_p()
         try:
-            with module._use() as m, cfg._use() as c:
+            with contextlib.ExitStack() as stack:
+                m = stack.enter_context(module._use())
+                c = stack.enter_context(cfg._use())
+                h = None
+                if interrupt_handle is not None:
+                    h = stack.enter_context(interrupt_handle._use())
                 _callbacks.clear_pending()
-                err = lib.wasihost_instance_new(m, c, byref(out))
+                err = lib.wasihost_instance_new_with_handle(m, c, h, byref(out))
             if err and out.value:  # not by the contract; never leak it
                 lib.wasihost_instance_delete(out.value)
             _raise_after_call(err)
@@ -636,7 +809,11 @@ class Instance(Handle):
             if own_config:
                 cfg.close()
         super().__init__(out.value or 0, lib.wasihost_instance_delete)
-        self._interrupter = self.interrupt_handle()
+        # The handle for interrupt(), made now: interrupt() must not need
+        # the instance's lock, which a run holds.
+        self._interrupter: InterruptHandle | None = None
+        if module.interruptible:
+            self._interrupter = self.interrupt_handle()
 
     def run(self) -> int:
         """Runs ``_start`` (a WASI command's main) and returns the guest's exit code.
@@ -700,26 +877,65 @@ class Instance(Handle):
         return Captured(data, int(cap.total_written), bool(cap.truncated))
 
     def interrupt_handle(self) -> InterruptHandle:
-        """A new :class:`InterruptHandle` for this instance (close it when done)."""
+        """A new :class:`InterruptHandle` for this instance (close it when done).
+
+        Raises :class:`~wasihost.ConfigError` when the module's engine is not
+        interruptible.
+        """
         lib = _ffi.lib()
         out = c_void_p()
         with self._use() as i:
             check(lib.wasihost_instance_interrupt_handle(i, byref(out)))
-        h = InterruptHandle.__new__(InterruptHandle)
-        Handle.__init__(h, out.value or 0, lib.wasihost_interrupt_handle_delete)
-        return h
+        return InterruptHandle._adopt(out.value or 0)
 
     def interrupt(self) -> None:
         """Stops the guest, from any thread; see :class:`InterruptHandle`.
 
-        Raises ``ValueError`` once the instance is closed.
+        Raises :class:`~wasihost.ConfigError` when the module's engine is not
+        interruptible (compile it with ``Engine(interruptible=True)``), and
+        ``ValueError`` once the instance is closed.
         """
+        if self._interrupter is None:
+            if self._closed:
+                raise self._closed_error()
+            self.interrupt_handle()  # raises the library's explanation
+            raise AssertionError("unreachable: an interruptible instance has a handle")
         try:
             self._interrupter.interrupt()
         except ValueError:
             raise self._closed_error() from None
 
+    def set_timeout(self, seconds: float | None) -> None:
+        """The timeout of each later :meth:`run` and :meth:`call`, in seconds (None: none).
+
+        The config's timeout is the one the instance starts with. Raises
+        :class:`~wasihost.ConfigError` for a timeout when the module's engine
+        is not interruptible.
+        """
+        ns = _validate.timeout_ns(seconds)
+        with self._use(exclusive=True, wait=False) as i:
+            check(_ffi.lib().wasihost_instance_set_timeout_ns(i, ns))
+
+    @property
+    def memory_limit_reached(self) -> bool:
+        """Whether a ``memory.grow`` or ``table.grow`` was refused by the config's caps.
+
+        The guest saw -1 (C's ``malloc`` returned NULL) and may have gone on.
+        """
+        with self._use() as i:
+            return bool(_ffi.lib().wasihost_instance_memory_limit_reached(i))
+
+    @property
+    def fuel_left(self) -> int | None:
+        """The fuel the instance has left; None when its engine does not meter fuel."""
+        left = ctypes.c_uint64()
+        with self._use() as i:
+            if not _ffi.lib().wasihost_instance_fuel_left(i, byref(left)):
+                return None
+        return int(left.value)
+
     def close(self) -> None:
         """Frees the instance. Idempotent; ``RuntimeError`` while another thread runs it."""
         super().close()
-        self._interrupter.close()
+        if self._interrupter is not None:
+            self._interrupter.close()

@@ -55,6 +55,24 @@ WASIHOST_ERROR_KIND_TRAP = 7
 WASIHOST_ERROR_KIND_EXIT = 8
 WASIHOST_ERROR_KIND_INTERRUPTED = 9
 WASIHOST_ERROR_KIND_PANIC = 10
+WASIHOST_ERROR_KIND_TIMEOUT = 11
+WASIHOST_ERROR_KIND_FUEL_EXHAUSTED = 12
+WASIHOST_ERROR_KIND_MEMORY_LIMIT = 13
+WASIHOST_ENGINE_INTERRUPTIBLE = 1
+WASIHOST_ENGINE_FUEL = 2
+WASIHOST_TRAP_OTHER = 0
+WASIHOST_TRAP_UNREACHABLE = 1
+WASIHOST_TRAP_MEMORY_OUT_OF_BOUNDS = 2
+WASIHOST_TRAP_INTEGER_DIVISION_BY_ZERO = 3
+WASIHOST_TRAP_INTEGER_OVERFLOW = 4
+WASIHOST_TRAP_BAD_CONVERSION_TO_INTEGER = 5
+WASIHOST_TRAP_STACK_OVERFLOW = 6
+WASIHOST_TRAP_INDIRECT_CALL_TO_NULL = 7
+WASIHOST_TRAP_BAD_SIGNATURE = 8
+WASIHOST_TRAP_TABLE_OUT_OF_BOUNDS = 9
+WASIHOST_TRAP_NULL_REFERENCE = 10
+WASIHOST_TRAP_HEAP_MISALIGNED = 11
+WASIHOST_TRAP_HOST_PANIC = 12
 WASIHOST_VAL_I32 = 0
 WASIHOST_VAL_I64 = 1
 WASIHOST_VAL_F32 = 2
@@ -75,7 +93,9 @@ CONSTANTS: dict[str, int] = {
 # Integer typedefs of the header, by name (the tests resolve them).
 INT_TYPEDEFS: dict[str, Any] = {
     "wasihost_stream_t": c_uint32,
+    "wasihost_engine_flags_t": c_uint32,
     "wasihost_error_kind_t": c_uint32,
+    "wasihost_trap_code_t": c_uint32,
     "wasihost_valkind_t": c_uint32,
     "wasihost_cache_status_t": c_uint32,
     "wasihost_cache_flags_t": c_uint32,
@@ -157,6 +177,10 @@ FUNCTIONS: dict[str, tuple[Any, list[Any]]] = {
     "wasihost_config_inherit_env_var": (_err, [_p, _b, c_size_t]),
     "wasihost_config_preopen_dir": (_err, [_p, _b, c_size_t, _b, c_size_t, c_uint32]),
     "wasihost_config_set_max_open_fds": (_err, [_p, c_size_t]),
+    "wasihost_config_set_timeout_ns": (_err, [_p, c_uint64]),
+    "wasihost_config_set_fuel": (_err, [_p, c_uint64]),
+    "wasihost_config_set_max_memory": (_err, [_p, c_uint64]),
+    "wasihost_config_set_max_table_elements": (_err, [_p, c_uint64]),
     "wasihost_config_stdin_inherit": (_err, [_p]),
     "wasihost_config_stdin_null": (_err, [_p]),
     "wasihost_config_stdin_bytes": (_err, [_p, _b, c_size_t]),
@@ -176,14 +200,18 @@ FUNCTIONS: dict[str, tuple[Any, list[Any]]] = {
         [_p, c_uint32, wasihost_write_callback_t, c_void_p, wasihost_finalizer_t],
     ),
     "wasihost_engine_new": (_err, [_pp]),
+    "wasihost_engine_new_with_flags": (_err, [c_uint32, _pp]),
+    "wasihost_engine_flags": (c_uint32, [_p]),
     "wasihost_engine_delete": (None, [_p]),
     "wasihost_error_kind": (c_uint32, [_p]),
     "wasihost_error_message": (c_char_p, [_p]),
     "wasihost_error_errno": (c_uint16, [_p]),
     "wasihost_error_exit_code": (c_bool, [_p, POINTER(c_uint32)]),
+    "wasihost_error_trap_code": (c_bool, [_p, POINTER(c_uint32)]),
     "wasihost_error_kind_name": (c_char_p, [c_uint32]),
     "wasihost_error_delete": (None, [_p]),
     "wasihost_instance_new": (_err, [_p, _p, _pp]),
+    "wasihost_instance_new_with_handle": (_err, [_p, _p, _p, _pp]),
     "wasihost_instance_run": (_err, [_p, POINTER(c_uint32)]),
     "wasihost_instance_call": (
         _err,
@@ -191,7 +219,12 @@ FUNCTIONS: dict[str, tuple[Any, list[Any]]] = {
     ),
     "wasihost_instance_capture": (_err, [_p, c_uint32, POINTER(wasihost_capture_t)]),
     "wasihost_instance_interrupt_handle": (_err, [_p, _pp]),
+    "wasihost_interrupt_handle_new": (_err, [_pp]),
+    "wasihost_interrupt_handle_is_interrupted": (c_bool, [_p]),
     "wasihost_interrupt_handle_interrupt": (None, [_p]),
+    "wasihost_instance_set_timeout_ns": (_err, [_p, c_uint64]),
+    "wasihost_instance_memory_limit_reached": (c_bool, [_p]),
+    "wasihost_instance_fuel_left": (c_bool, [_p, POINTER(c_uint64)]),
     "wasihost_interrupt_handle_delete": (None, [_p]),
     "wasihost_instance_delete": (None, [_p]),
     "wasihost_module_new": (_err, [_p, _b, c_size_t, _pp]),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import threading
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
@@ -20,6 +19,7 @@ from ._core import (
     PathArg,
     StdinSource,
     TextArg,
+    default_engine,
 )
 from .errors import GuestExit, InvalidArgumentError, WasiHostError
 
@@ -40,6 +40,9 @@ class RunResult:
     """Whether stdout wrote more than the capture limit (the rest was dropped)."""
     stderr_truncated: bool = False
     """Whether stderr wrote more than the capture limit."""
+    memory_limit_reached: bool = False
+    """Whether a ``memory.grow`` (or ``table.grow``) was refused by ``max_memory=``
+    (``max_table_elements=``): the guest saw -1, and may have exited because of it."""
 
     @property
     def truncated(self) -> bool:
@@ -107,6 +110,9 @@ def run(
     capture_limit: int | None = None,
     max_open_fds: int | None = None,
     timeout: float | None = None,
+    fuel: int | None = None,
+    max_memory: int | None = None,
+    max_table_elements: int | None = None,
     cache: bool | PathArg = False,
     cache_allow_shared: bool = False,
     engine: Engine | None = None,
@@ -126,8 +132,22 @@ def run(
     each accepts everything :meth:`Config.set_stdin` / :meth:`Config.set_stdout`
     do (``bytes``, a path, a file, ``io.BytesIO``, a callable, :data:`INHERIT`, ...).
 
-    ``timeout`` (seconds) interrupts the guest, which raises
-    :class:`~wasihost.Interrupted`. ``cache`` loads the module through the
+    Limits (each checked by the library, so they also cover the module's
+    start function): ``timeout`` (seconds) stops the guest, which raises
+    :class:`~wasihost.TimedOut` (an :class:`~wasihost.Interrupted`), also
+    while it sleeps or waits for stdin; ``fuel`` (an int >= 1, about one
+    unit per wasm instruction) raises :class:`~wasihost.FuelExhausted` when
+    used up; ``max_memory`` (bytes, default 4 GiB for all memories) and
+    ``max_table_elements`` make a ``memory.grow``/``table.grow`` past them
+    fail in the guest (:attr:`RunResult.memory_limit_reached`), and a module
+    that declares more raises :class:`~wasihost.MemoryLimitError`.
+
+    A timeout needs an interruptible engine and fuel an engine with fuel:
+    for a path or bytes without ``engine=``, run() takes
+    ``default_engine(interruptible=timeout is not None, fuel=fuel is not
+    None)`` by itself; a :class:`Module` (or ``engine=``) must come from a
+    matching :class:`Engine`, e.g. ``Engine(interruptible=True)``, else
+    :class:`~wasihost.ConfigError` says so. ``cache`` loads the module through the
     compiled-module cache (True: the default directory; or a directory);
     ``cache_allow_shared`` uses a cache directory that others may write or
     another user owns (refused with :class:`PermissionError` otherwise).
@@ -135,7 +155,8 @@ def run(
 
     A trap raises :class:`~wasihost.Trap`; like :class:`~wasihost.Interrupted`
     and :class:`~wasihost.GuestExit` it carries the captured ``stdout`` and
-    ``stderr``. A guest's exit never exits Python.
+    ``stderr`` (and ``memory_limit_reached``). A guest's exit never exits
+    Python.
 
     Every argument is checked before anything runs: a wrong type raises
     ``TypeError`` (``args`` is a list: one ``str`` is refused, not split
@@ -167,8 +188,18 @@ def run(
     if max_open_fds is not None:
         _validate.size(max_open_fds, "max_open_fds")
     timeout = _validate.timeout(timeout)
+    if fuel is not None:
+        _validate.uint64(fuel, "fuel", minimum=1)
+    if max_memory is not None:
+        _validate.uint64(max_memory, "max_memory")
+    if max_table_elements is not None:
+        _validate.uint64(max_table_elements, "max_table_elements")
     _validate.cache(cache)
     _validate.instance_of(engine, Engine, "engine")
+    if engine is None and not isinstance(wasm, Module):
+        # The engine the limits need, and no more: interruption and fuel
+        # slow guest code down.
+        engine = default_engine(interruptible=timeout is not None, fuel=fuel is not None)
     if capture_limit is not None:
         if stdout is CAPTURE:
             stdout = Capture(capture_limit)
@@ -188,6 +219,10 @@ def run(
         stdout=stdout,
         stderr=stderr,
         max_open_fds=max_open_fds,
+        timeout=timeout,
+        fuel=fuel,
+        max_memory=max_memory,
+        max_table_elements=max_table_elements,
     ) as config:
         module, own_module = _load(wasm, engine, cache, cache_allow_shared)
         try:
@@ -197,7 +232,7 @@ def run(
             except GuestExit as e:  # proc_exit in a start function
                 return _finish(RunResult(e.code, None, None), check)
             with instance:
-                return _finish(_run_instance(instance, captures, timeout), check)
+                return _finish(_run_instance(instance, captures), check)
         finally:
             if own_module:
                 module.close()
@@ -218,23 +253,15 @@ def _outputs(instance: Instance, captures: tuple[bool, bool]) -> dict[str, Any]:
     return out
 
 
-def _run_instance(
-    instance: Instance, captures: tuple[bool, bool], timeout: float | None
-) -> RunResult:
-    timer = None
-    if timeout is not None:
-        timer = threading.Timer(timeout, instance.interrupt)
-        timer.daemon = True
-        timer.start()
+def _run_instance(instance: Instance, captures: tuple[bool, bool]) -> RunResult:
     try:
         code = instance.run()
     except WasiHostError as e:
         # The output so far helps to understand a trap.
         outs = _outputs(instance, captures)
         e.stdout, e.stderr = outs["stdout"], outs["stderr"]  # type: ignore[attr-defined]
+        e.memory_limit_reached = instance.memory_limit_reached  # type: ignore[attr-defined]
         raise
-    finally:
-        if timer is not None:
-            timer.cancel()
-            timer.join()
-    return RunResult(code, **_outputs(instance, captures))
+    return RunResult(
+        code, **_outputs(instance, captures), memory_limit_reached=instance.memory_limit_reached
+    )

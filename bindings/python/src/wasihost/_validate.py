@@ -28,6 +28,7 @@ from typing import Any
 SIZE_MAX = (1 << (8 * ctypes.sizeof(ctypes.c_size_t))) - 1
 """The largest ``size_t``."""
 UINT32_MAX = (1 << 32) - 1
+UINT64_MAX = (1 << 64) - 1
 INT32_MAX = (1 << 31) - 1
 
 TEXT_TYPES = (str, bytes, bytearray, memoryview)
@@ -58,6 +59,25 @@ def integer(value: Any, name: str, *, maximum: int, c_type: str) -> int:
 def size(value: Any, name: str) -> int:
     """A ``size_t``: an int from 0 to :data:`SIZE_MAX`."""
     return integer(value, name, maximum=SIZE_MAX, c_type="size_t")
+
+
+def uint64(value: Any, name: str, *, minimum: int = 0) -> int:
+    """A ``uint64_t`` count: an int from ``minimum`` to 2**64 - 1."""
+    n = integer(value, name, maximum=UINT64_MAX, c_type="uint64_t")
+    if n < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, not {n}")
+    return n
+
+
+def timeout_ns(value: Any, name: str = "timeout") -> int:
+    """A timeout in seconds (:func:`timeout`) as nanoseconds for the C API; 0 for None.
+
+    A positive timeout is at least 1 ns (0 would mean none).
+    """
+    t = timeout(value, name)
+    if t is None:
+        return 0
+    return max(1, round(t * 1e9))
 
 
 def fd(value: Any, name: str) -> int:

@@ -8,16 +8,32 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import dataclass
 from typing import Sequence
 
 from . import _ffi, _validate
 from ._core import INHERIT, Config, Engine, Instance, Module
-from .errors import GuestExit, Interrupted, InvalidArgumentError, Trap, WasiHostError
+from .errors import (
+    FuelExhausted,
+    GuestExit,
+    Interrupted,
+    InvalidArgumentError,
+    MemoryLimitError,
+    TimedOut,
+    Trap,
+    WasiHostError,
+)
 
 EXIT_USAGE = 2
 """A usage error, or a module that cannot be loaded or set up."""
 EXIT_TRAP = 134
 """The guest trapped or was interrupted."""
+EXIT_TIMEOUT = 124
+"""``--timeout``: the guest ran out of time (as timeout(1))."""
+EXIT_MEMORY = 137
+"""``--max-memory``: the guest's memories as declared exceed the cap."""
+EXIT_FUEL = 152
+"""``--fuel``: the guest ran out of fuel."""
 
 PROG = "wasihost-run"
 
@@ -46,11 +62,32 @@ Options (VALUE may also be given as --option=VALUE):
   --no-cache              compile the module without the cache
   -h, --help              print this help and exit
 
+Limits (none of them by default but the memory and fd caps):
+  --timeout DURATION      stop the guest after DURATION (its start function,
+                          then its run, each get the whole of it): a number
+                          (decimals allowed) with a unit ns, us, ms, s, m or h,
+                          e.g. 100ms or 1.5s; a bare number is seconds; > 0.
+                          Only with this option does the guest's code carry
+                          the checks that make it interruptible
+  --fuel N                stop the guest after N units of fuel (about one per
+                          wasm instruction); N >= 1. Turns on fuel metering
+  --max-memory BYTES      the most bytes all the guest's memories may hold
+                          together (default 4 GiB); memory.grow past it
+                          returns -1 to the guest. BYTES: an integer, with an
+                          optional K, M, G or T (powers of 1024; KiB, MiB,
+                          GiB, TiB too), e.g. 64M
+  --max-open-fds N        the most fds the guest may hold open (default 1024;
+                          at least 3 plus the --dir and --ro-dir preopens)
+
 Exit status: the guest's exit code (0 when its main returns); the OS
 keeps only the low 8 bits, so a proc_exit code above 255 shows as the
 code modulo 256. 134 when the guest traps or is interrupted (the reason
-goes to stderr). 2 for a usage error or a module that cannot be loaded
-or set up (a missing file, invalid wasm, no _start, a missing --dir).
+goes to stderr). 124 when it timed out (--timeout), 152 when it ran out
+of fuel (--fuel), 137 when its memories as declared exceed --max-memory.
+A guest that fails after a memory.grow was refused gets a note on stderr.
+2 for a usage error (a bad DURATION, N or BYTES included) or a module
+that cannot be loaded or set up (a missing file, invalid wasm, no _start,
+a missing --dir).
 """
 
 # name -> takes a value
@@ -62,6 +99,10 @@ _OPTIONS = {
     "--cache-dir": True,
     "--cache-allow-shared": False,
     "--no-cache": False,
+    "--timeout": True,
+    "--fuel": True,
+    "--max-memory": True,
+    "--max-open-fds": True,
     "--help": False,
     "-h": False,
 }
@@ -82,13 +123,151 @@ def _usage_error(msg: str, what: str | None = None) -> _Exit:
     return _Exit(EXIT_USAGE)
 
 
-def _run_failed(module_path: str, e: WasiHostError) -> int:
+UINT64_MAX = (1 << 64) - 1
+SIZE_MAX = _validate.SIZE_MAX
+
+# DURATION units, in nanoseconds; "" (none) is seconds.
+_UNITS = {
+    "ns": 1,
+    "us": 1000,
+    "ms": 1000_000,
+    "s": 1000_000_000,
+    "": 1000_000_000,
+    "m": 60_000_000_000,
+    "h": 3600_000_000_000,
+}
+
+
+@dataclass
+class _Limits:
+    """The limit options (None: not given)."""
+
+    timeout_ns: int | None = None
+    timeout_text: str | None = None  # as given, for the message
+    fuel: int | None = None
+    max_memory: int | None = None
+    max_open_fds: int | None = None
+    max_open_fds_text: str | None = None
+
+
+def _digits(s: str) -> int | None:
+    """A decimal integer of ASCII digits only (no sign, no blanks, no ``_``)."""
+    if not s or not all("0" <= ch <= "9" for ch in s):
+        return None
+    return int(s)
+
+
+def parse_duration(text: str) -> int | None:
+    """A DURATION in nanoseconds (> 0 and <= 2**64 - 1), or None when invalid.
+
+    Digits, optionally a fraction, then a unit (ns, us, ms, s, m, h; none:
+    seconds). Digits finer than a nanosecond are dropped, as by the C CLI.
+    """
+    i = 0
+    while i < len(text) and "0" <= text[i] <= "9":
+        i += 1
+    whole_text, rest = text[:i], text[i:]
+    frac_text = ""
+    if rest.startswith("."):
+        j = 1
+        while j < len(rest) and "0" <= rest[j] <= "9":
+            j += 1
+        frac_text, rest = rest[1:j], rest[j:]
+        if not whole_text and not frac_text:  # "." alone
+            return None
+    elif not whole_text:
+        return None
+    unit = _UNITS.get(rest)
+    if unit is None:
+        return None
+    total = int(whole_text or "0") * unit
+    scale = unit // 10
+    for ch in frac_text:
+        if scale == 0:
+            break
+        total += int(ch) * scale
+        scale //= 10
+    if total == 0 or total > UINT64_MAX:
+        return None
+    return total
+
+
+def parse_bytes(text: str) -> int | None:
+    """BYTES: an integer, optionally followed by K, M, G or T (or KiB, ...), or None."""
+    shift = 0
+    for k, suffix in enumerate("KMGT", start=1):
+        for form in (suffix, suffix + "iB"):
+            if text.endswith(form) and _digits(text[: -len(form)]) is not None:
+                text, shift = text[: -len(form)], 10 * k
+                break
+        if shift:
+            break
+    n = _digits(text)
+    if n is None or (n << shift) > UINT64_MAX:
+        return None
+    return n << shift
+
+
+def _parse_limit(name: str, value: str, limits: _Limits) -> bool:
+    """Parses the value of a limit option into ``limits``; False for another option."""
+    if name == "--timeout":
+        ns = parse_duration(value)
+        if ns is None:
+            raise _usage_error(
+                "--timeout needs a DURATION above 0: a number with a unit ns, us, ms, s, m or h"
+                " (e.g. 100ms, 1.5s; none: seconds), not",
+                value,
+            )
+        limits.timeout_ns, limits.timeout_text = ns, value
+    elif name == "--fuel":
+        n = _digits(value)
+        if n is None or n == 0 or n > UINT64_MAX:
+            raise _usage_error("--fuel needs an integer N >= 1, not", value)
+        limits.fuel = n
+    elif name == "--max-memory":
+        b = parse_bytes(value)
+        if b is None:
+            raise _usage_error(
+                "--max-memory needs BYTES: an integer, optionally followed by K, M, G or T"
+                " (e.g. 64M), not",
+                value,
+            )
+        limits.max_memory = b
+    elif name == "--max-open-fds":
+        # The lower bound depends on the preopens: checked in _run().
+        n = _digits(value)
+        if n is None or n < 3 or n > SIZE_MAX:
+            raise _usage_error(
+                "--max-open-fds needs an integer N >= 3 (stdio, plus one per --dir and"
+                " --ro-dir), not",
+                value,
+            )
+        limits.max_open_fds, limits.max_open_fds_text = n, value
+    else:
+        return False
+    return True
+
+
+def _run_failed(module_path: str, e: WasiHostError, limits: _Limits) -> int:
     """The exit status for an error from instantiating or running the guest."""
     if isinstance(e, GuestExit):  # proc_exit from a start function
         return e.code & 0xFF
     if isinstance(e, Trap):
         _say(f"trap: {e.message}")
         return EXIT_TRAP
+    if isinstance(e, TimedOut):  # before Interrupted: it is one
+        _say(f"timed out after {limits.timeout_text or 'the timeout'}")
+        return EXIT_TIMEOUT
+    if isinstance(e, FuelExhausted):
+        _say(f"out of fuel after {limits.fuel or 0} units")
+        return EXIT_FUEL
+    if isinstance(e, MemoryLimitError):
+        if limits.max_memory is not None:
+            what = f"--max-memory ({limits.max_memory} bytes)"
+        else:
+            what = "--max-memory (default 4 GiB)"
+        _say(f"{module_path[:80]}: more memory than {what}: {e.message}")
+        return EXIT_MEMORY
     if isinstance(e, Interrupted):
         _say(f"interrupted: {e.message}")
         return EXIT_TRAP
@@ -96,9 +275,10 @@ def _run_failed(module_path: str, e: WasiHostError) -> int:
     return EXIT_USAGE
 
 
-def _parse(argv: Sequence[str]) -> tuple[list[tuple[str, str | None]], int]:
-    """The options (name, value) and the index of FILE.wasm in argv."""
+def _parse(argv: Sequence[str]) -> tuple[list[tuple[str, str | None]], _Limits, int]:
+    """The options (name, value), the limits and the index of FILE.wasm in argv."""
     actions: list[tuple[str, str | None]] = []
+    limits = _Limits()
     i = 0
     while i < len(argv):
         arg = argv[i]
@@ -125,11 +305,12 @@ def _parse(argv: Sequence[str]) -> tuple[list[tuple[str, str | None]], int]:
             sys.stdout.write(USAGE)
             sys.stdout.flush()
             raise _Exit(0)
-        actions.append((name, value))
+        if value is None or not _parse_limit(name, value, limits):
+            actions.append((name, value))
         i += 1
     if i >= len(argv):
         raise _usage_error("missing FILE.wasm")
-    return actions, i
+    return actions, limits, i
 
 
 def _apply(config: Config, name: str, value: str) -> None:
@@ -201,10 +382,34 @@ def _load(
     return module
 
 
-def _run(actions: list[tuple[str, str | None]], argv: Sequence[str], first: int) -> int:
+def _apply_limits(config: Config, limits: _Limits, npreopens: int) -> None:
+    if limits.max_open_fds is not None and limits.max_open_fds < 3 + npreopens:
+        raise _usage_error(
+            f"--max-open-fds must be at least {3 + npreopens} (stdio and {npreopens}"
+            f" preopened director{'y' if npreopens == 1 else 'ies'}), not",
+            limits.max_open_fds_text,
+        )
+    try:
+        if limits.timeout_ns is not None:
+            config._apply(_ffi.lib().wasihost_config_set_timeout_ns, limits.timeout_ns)
+        if limits.fuel is not None:
+            config.set_fuel(limits.fuel)
+        if limits.max_memory is not None:
+            config.set_max_memory(limits.max_memory)
+        if limits.max_open_fds is not None:
+            config.set_max_open_fds(limits.max_open_fds)
+    except WasiHostError as e:
+        _say(e.message)
+        raise _Exit(EXIT_USAGE) from None
+
+
+def _run(
+    actions: list[tuple[str, str | None]], limits: _Limits, argv: Sequence[str], first: int
+) -> int:
     module_path = argv[first]
     cache_dir: str | None = None
     no_cache = allow_shared = False
+    npreopens = 0
     with Config() as config:
         try:
             # The guest's argv: the module path as given, then its arguments.
@@ -225,8 +430,14 @@ def _run(actions: list[tuple[str, str | None]], argv: Sequence[str], first: int)
             else:
                 assert value is not None
                 _apply(config, name, value)
+                npreopens += name in ("--dir", "--ro-dir")
+        _apply_limits(config, limits, npreopens)
         try:
-            engine = Engine()
+            # Interruption and fuel metering cost time in every loop of the
+            # guest's compiled code: the engine has them only when asked for.
+            engine = Engine(
+                interruptible=limits.timeout_ns is not None, fuel=limits.fuel is not None
+            )
         except WasiHostError as e:
             _say(f"cannot create the engine: {e.message}")
             return EXIT_USAGE
@@ -234,14 +445,19 @@ def _run(actions: list[tuple[str, str | None]], argv: Sequence[str], first: int)
             try:
                 instance = Instance(module, config)
             except WasiHostError as e:
-                return _run_failed(module_path, e)
+                return _run_failed(module_path, e, limits)
             with instance:
                 try:
                     code = instance.run()
+                    # The OS keeps the low 8 bits, as for the C runner's return from main.
+                    status = code & 0xFF
                 except WasiHostError as e:
-                    return _run_failed(module_path, e)
-    # The OS keeps the low 8 bits, as for the C runner's return from main.
-    return code & 0xFF
+                    code = status = _run_failed(module_path, e, limits)
+                # A guest that fails after being refused memory most likely
+                # fails because of it: say so.
+                if code != 0 and instance.memory_limit_reached:
+                    _say("note: the guest reached the --max-memory limit")
+    return status
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -251,8 +467,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not isinstance(a, str):
             raise TypeError(f"argv[{idx}] must be str, not {type(a).__name__}")
     try:
-        actions, first = _parse(args)
-        return _run(actions, args, first)
+        actions, limits, first = _parse(args)
+        return _run(actions, limits, args, first)
     except _Exit as e:
         return e.status
     except _ffi.LibraryNotFoundError as e:

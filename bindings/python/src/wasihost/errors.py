@@ -18,6 +18,7 @@ kept, pickled or printed at any time.
 from __future__ import annotations
 
 import ctypes
+import enum
 import errno as _errno
 from typing import Any, ClassVar
 
@@ -32,8 +33,12 @@ __all__ = [
     "LinkError",
     "EngineError",
     "Trap",
+    "TrapCode",
     "GuestExit",
     "Interrupted",
+    "TimedOut",
+    "FuelExhausted",
+    "MemoryLimitError",
     "InternalError",
     "LibraryNotFoundError",
 ]
@@ -68,14 +73,68 @@ class WasiHostError(Exception):
         posix = _POSIX_ERRNO.get(wasi_errno)
         if posix is not None and isinstance(self, OSError):
             # OSError's own fields, for code that checks e.errno == errno.ENOENT.
-            self.errno = posix
-            self.strerror = message
+            as_os_error: OSError = self
+            as_os_error.errno = posix
+            as_os_error.strerror = message
 
     def __str__(self) -> str:
         return self.message
 
     def __reduce__(self) -> Any:
         return (make, (self.kind, self.message, self.wasi_errno, getattr(self, "code", None)))
+
+
+class TrapCode(enum.IntEnum):
+    """Why the guest trapped (``WASIHOST_TRAP_*``): :attr:`Trap.code`."""
+
+    OTHER = _ffi.WASIHOST_TRAP_OTHER
+    """Any other cause: a host error that aborted the guest, or a kind not listed here."""
+    UNREACHABLE = _ffi.WASIHOST_TRAP_UNREACHABLE
+    """The ``unreachable`` instruction (C's ``abort()``, Rust's panic)."""
+    MEMORY_OUT_OF_BOUNDS = _ffi.WASIHOST_TRAP_MEMORY_OUT_OF_BOUNDS
+    """A memory access out of bounds."""
+    INTEGER_DIVISION_BY_ZERO = _ffi.WASIHOST_TRAP_INTEGER_DIVISION_BY_ZERO
+    """Integer division by zero."""
+    INTEGER_OVERFLOW = _ffi.WASIHOST_TRAP_INTEGER_OVERFLOW
+    """Integer overflow (``INT_MIN / -1``)."""
+    BAD_CONVERSION_TO_INTEGER = _ffi.WASIHOST_TRAP_BAD_CONVERSION_TO_INTEGER
+    """A float to integer conversion out of range."""
+    STACK_OVERFLOW = _ffi.WASIHOST_TRAP_STACK_OVERFLOW
+    """The call stack is exhausted."""
+    INDIRECT_CALL_TO_NULL = _ffi.WASIHOST_TRAP_INDIRECT_CALL_TO_NULL
+    """An indirect call to a null table entry."""
+    BAD_SIGNATURE = _ffi.WASIHOST_TRAP_BAD_SIGNATURE
+    """An indirect call with the wrong signature."""
+    TABLE_OUT_OF_BOUNDS = _ffi.WASIHOST_TRAP_TABLE_OUT_OF_BOUNDS
+    """A table access out of bounds."""
+    NULL_REFERENCE = _ffi.WASIHOST_TRAP_NULL_REFERENCE
+    """A null reference was used."""
+    HEAP_MISALIGNED = _ffi.WASIHOST_TRAP_HEAP_MISALIGNED
+    """A misaligned atomic access."""
+    HOST_PANIC = _ffi.WASIHOST_TRAP_HOST_PANIC
+    """A WASI method of the host panicked (a bug in wasihost)."""
+
+
+def _trap_code(value: int | None) -> TrapCode:
+    """A :class:`TrapCode`; a number this binding does not know is ``OTHER``."""
+    try:
+        return TrapCode(value or 0)
+    except ValueError:
+        return TrapCode.OTHER
+
+
+class _GuestEnded(WasiHostError):
+    """A way the guest ended that is reported as an error.
+
+    Raised by :func:`wasihost.run` with ``stdout`` and ``stderr``: what the
+    guest wrote before (when captured, else None), and
+    ``memory_limit_reached``: whether a ``memory.grow`` was refused by the
+    memory cap before (often the reason for a trap).
+    """
+
+    stdout: bytes | None = None
+    stderr: bytes | None = None
+    memory_limit_reached: bool = False
 
 
 class InvalidArgumentError(WasiHostError, ValueError):
@@ -120,20 +179,27 @@ class EngineError(WasiHostError):
     KIND_NAME = "engine"
 
 
-class Trap(WasiHostError):
+class Trap(_GuestEnded):
     """The guest trapped; the message says why, with a wasm backtrace.
 
     Raised by :func:`wasihost.run` with ``stdout`` and ``stderr``
     attributes: what the guest wrote before (when captured, else None).
+
+    Attributes:
+        code: the kind of trap, a :class:`TrapCode` (``TrapCode.UNREACHABLE``
+            for C's ``abort()``, ...).
     """
 
     KIND = _ffi.WASIHOST_ERROR_KIND_TRAP
     KIND_NAME = "trap"
-    stdout: bytes | None = None
-    stderr: bytes | None = None
+    code: TrapCode
+
+    def __init__(self, message: str, *, code: int | None = None, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.code = _trap_code(code)
 
 
-class GuestExit(WasiHostError):
+class GuestExit(_GuestEnded):
     """The guest called ``proc_exit`` where a return was expected.
 
     Raised by :meth:`Instance.call` (and by creating an instance whose start
@@ -146,21 +212,52 @@ class GuestExit(WasiHostError):
     KIND = _ffi.WASIHOST_ERROR_KIND_EXIT
     KIND_NAME = "exit"
     code: int
-    stdout: bytes | None = None
-    stderr: bytes | None = None
 
     def __init__(self, message: str, *, code: int = 0, **kw: Any) -> None:
         super().__init__(message, **kw)
         self.code = code
 
 
-class Interrupted(WasiHostError):
-    """The guest was stopped by :meth:`Instance.interrupt` (or an :class:`InterruptHandle`)."""
+class Interrupted(_GuestEnded):
+    """The guest was stopped by :meth:`Instance.interrupt` (or an :class:`InterruptHandle`).
+
+    Its subclass :class:`TimedOut` is a stop by a timeout.
+    """
 
     KIND = _ffi.WASIHOST_ERROR_KIND_INTERRUPTED
     KIND_NAME = "interrupted"
-    stdout: bytes | None = None
-    stderr: bytes | None = None
+
+
+class TimedOut(Interrupted, TimeoutError):
+    """The guest ran past its timeout (``timeout=`` of :class:`Config` or :func:`run`).
+
+    Also while it waited in a host call (a sleep, a read of stdin or of a
+    pipe). A :class:`Interrupted` (code written for the earlier
+    ``run(timeout=...)``, which raised that, still catches it) and a
+    built-in ``TimeoutError``.
+    """
+
+    KIND = _ffi.WASIHOST_ERROR_KIND_TIMEOUT
+    KIND_NAME = "timeout"
+
+
+class FuelExhausted(_GuestEnded):
+    """The guest used up its fuel (``fuel=`` of :class:`Config` or :func:`run`)."""
+
+    KIND = _ffi.WASIHOST_ERROR_KIND_FUEL_EXHAUSTED
+    KIND_NAME = "fuel exhausted"
+
+
+class MemoryLimitError(WasiHostError, MemoryError):
+    """The module's memories (or tables), as declared, exceed the config's cap.
+
+    Raised when the instance is made (``max_memory=``,
+    ``max_table_elements=``). A ``memory.grow`` refused later is no error:
+    the guest sees -1 (see :attr:`Instance.memory_limit_reached`).
+    """
+
+    KIND = _ffi.WASIHOST_ERROR_KIND_MEMORY_LIMIT
+    KIND_NAME = "memory limit"
 
 
 class InternalError(WasiHostError):
@@ -182,6 +279,9 @@ _KIND_CLASSES: dict[int, type[WasiHostError]] = {
         Trap,
         GuestExit,
         Interrupted,
+        TimedOut,
+        FuelExhausted,
+        MemoryLimitError,
         InternalError,
     )
 }
@@ -229,7 +329,31 @@ def make(kind: int, message: str, wasi_errno: int = 0, code: int | None = None) 
     cls = error_class(kind, wasi_errno)
     if issubclass(cls, GuestExit):
         return cls(message, code=code or 0, wasi_errno=wasi_errno, kind=kind)
+    if issubclass(cls, Trap):
+        return cls(message, code=code, wasi_errno=wasi_errno, kind=kind)
     return cls(message, wasi_errno=wasi_errno, kind=kind)
+
+
+# The library names the fix for an engine without interruption or fuel in
+# Rust and C terms; say it in Python's too.
+_PYTHON_FIXES = (
+    (
+        "WASIHOST_ENGINE_INTERRUPTIBLE",
+        "in Python: compile the module with engine=wasihost.Engine(interruptible=True)",
+    ),
+    (
+        "WASIHOST_ENGINE_FUEL",
+        "in Python: compile the module with engine=wasihost.Engine(fuel=True)",
+    ),
+)
+
+
+def _for_python(kind: int, message: str) -> str:
+    if kind == _ffi.WASIHOST_ERROR_KIND_CONFIG:
+        for marker, fix in _PYTHON_FIXES:
+            if marker in message and fix not in message:
+                return f"{message}; {fix}"
+    return message
 
 
 def take(ptr: int) -> WasiHostError:
@@ -241,9 +365,11 @@ def take(ptr: int) -> WasiHostError:
         wasi_errno = int(lib.wasihost_error_errno(ptr))
         code = ctypes.c_uint32()
         has_code = bool(lib.wasihost_error_exit_code(ptr, ctypes.byref(code)))
+        if not has_code:
+            has_code = bool(lib.wasihost_error_trap_code(ptr, ctypes.byref(code)))
     finally:
         lib.wasihost_error_delete(ptr)
-    message = raw.decode("utf-8", "replace")
+    message = _for_python(kind, raw.decode("utf-8", "replace"))
     exc = make(kind, message, wasi_errno, code.value if has_code else None)
     exc.kind_name = (lib.wasihost_error_kind_name(kind) or b"unknown").decode()
     return exc
