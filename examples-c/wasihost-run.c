@@ -18,6 +18,9 @@
 /* Exit statuses of the runner itself (a guest's own code passes through). */
 #define EXIT_USAGE 2 /* bad usage, or the module cannot be loaded or set up */
 #define EXIT_TRAP 134 /* the guest trapped or was interrupted */
+#define EXIT_TIMEOUT 124 /* --timeout: the guest ran out of time (as timeout(1)) */
+#define EXIT_MEMORY 137 /* --max-memory: its memories as declared exceed the cap */
+#define EXIT_FUEL 152 /* --fuel: the guest ran out of fuel */
 
 static const char USAGE[] =
     "usage: wasihost-run [OPTIONS] [--] FILE.wasm [ARGS...]\n"
@@ -44,11 +47,32 @@ static const char USAGE[] =
     "  --no-cache              compile the module without the cache\n"
     "  -h, --help              print this help and exit\n"
     "\n"
+    "Limits (none of them by default but the memory and fd caps):\n"
+    "  --timeout DURATION      stop the guest after DURATION (its start function,\n"
+    "                          then its run, each get the whole of it): a number\n"
+    "                          (decimals allowed) with a unit ns, us, ms, s, m or h,\n"
+    "                          e.g. 100ms or 1.5s; a bare number is seconds; > 0.\n"
+    "                          Only with this option does the guest's code carry\n"
+    "                          the checks that make it interruptible\n"
+    "  --fuel N                stop the guest after N units of fuel (about one per\n"
+    "                          wasm instruction); N >= 1. Turns on fuel metering\n"
+    "  --max-memory BYTES      the most bytes all the guest's memories may hold\n"
+    "                          together (default 4 GiB); memory.grow past it\n"
+    "                          returns -1 to the guest. BYTES: an integer, with an\n"
+    "                          optional K, M, G or T (powers of 1024; KiB, MiB,\n"
+    "                          GiB, TiB too), e.g. 64M\n"
+    "  --max-open-fds N        the most fds the guest may hold open (default 1024;\n"
+    "                          at least 3 plus the --dir and --ro-dir preopens)\n"
+    "\n"
     "Exit status: the guest's exit code (0 when its main returns); the OS\n"
     "keeps only the low 8 bits, so a proc_exit code above 255 shows as the\n"
     "code modulo 256. 134 when the guest traps or is interrupted (the reason\n"
-    "goes to stderr). 2 for a usage error or a module that cannot be loaded\n"
-    "or set up (a missing file, invalid wasm, no _start, a missing --dir).\n";
+    "goes to stderr). 124 when it timed out (--timeout), 152 when it ran out\n"
+    "of fuel (--fuel), 137 when its memories as declared exceed --max-memory.\n"
+    "A guest that fails after a memory.grow was refused gets a note on stderr.\n"
+    "2 for a usage error (a bad DURATION, N or BYTES included) or a module\n"
+    "that cannot be loaded or set up (a missing file, invalid wasm, no _start,\n"
+    "a missing --dir).\n";
 
 enum opt {
     OPT_DIR,
@@ -58,6 +82,10 @@ enum opt {
     OPT_CACHE_DIR,
     OPT_CACHE_ALLOW_SHARED,
     OPT_NO_CACHE,
+    OPT_TIMEOUT,
+    OPT_FUEL,
+    OPT_MAX_MEMORY,
+    OPT_MAX_OPEN_FDS,
     OPT_HELP
 };
 
@@ -73,6 +101,10 @@ static const struct {
     {"--cache-dir", OPT_CACHE_DIR, 1},
     {"--cache-allow-shared", OPT_CACHE_ALLOW_SHARED, 0},
     {"--no-cache", OPT_NO_CACHE, 0},
+    {"--timeout", OPT_TIMEOUT, 1},
+    {"--fuel", OPT_FUEL, 1},
+    {"--max-memory", OPT_MAX_MEMORY, 1},
+    {"--max-open-fds", OPT_MAX_OPEN_FDS, 1},
     {"--help", OPT_HELP, 0},
     {"-h", OPT_HELP, 0},
 };
@@ -89,6 +121,146 @@ static int usage_error(const char *msg, const char *what) {
     return EXIT_USAGE;
 }
 
+/* The limits from the command line (0 / NULL: not given). */
+struct limits {
+    uint64_t timeout_ns;
+    const char *timeout_text; /* as given, for the message */
+    uint64_t fuel;
+    uint64_t max_memory;
+    int has_max_memory;
+    uint64_t max_open_fds;
+    const char *max_open_fds_text;
+};
+
+/* Reads decimal digits at *s into *out, advancing *s. Returns 0, or -1
+ * when there are none or the number does not fit. */
+static int parse_digits(const char **s, uint64_t *out) {
+    const char *p = *s;
+    uint64_t n = 0;
+    if (*p < '0' || *p > '9')
+        return -1;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        unsigned d = (unsigned)(*p - '0');
+        if (n > (UINT64_MAX - d) / 10)
+            return -1;
+        n = n * 10 + d;
+    }
+    *s = p;
+    *out = n;
+    return 0;
+}
+
+/* An integer and nothing else. */
+static int parse_u64(const char *s, uint64_t *out) {
+    return parse_digits(&s, out) == 0 && *s == '\0' ? 0 : -1;
+}
+
+/* A DURATION: digits, optionally a fraction, then a unit (ns, us, ms, s,
+ * m, h; none: seconds), in nanoseconds. The fraction is exact down to the
+ * nanosecond (each unit is a multiple of every lower power of ten), finer
+ * digits are dropped. Returns 0, or -1 (also for a duration of 0 ns or
+ * one past UINT64_MAX ns). */
+static int parse_duration(const char *s, uint64_t *ns) {
+    static const struct {
+        const char *name;
+        uint64_t ns;
+    } UNITS[] = {{"ns", 1},
+                 {"us", 1000},
+                 {"ms", 1000000},
+                 {"s", 1000000000},
+                 {"", 1000000000},
+                 {"m", 60000000000ull},
+                 {"h", 3600000000000ull}};
+    uint64_t whole = 0;
+    const char *p = s, *frac = NULL;
+    if (*p != '.' && parse_digits(&p, &whole) != 0)
+        return -1;
+    if (*p == '.') {
+        frac = ++p;
+        while (*p >= '0' && *p <= '9')
+            p++;
+        if (p == frac && p - 1 == s) /* "." alone */
+            return -1;
+    }
+    size_t k = 0, n = sizeof UNITS / sizeof UNITS[0];
+    while (k < n && strcmp(UNITS[k].name, p) != 0)
+        k++;
+    if (k == n)
+        return -1;
+    uint64_t unit = UNITS[k].ns;
+    if (whole > UINT64_MAX / unit)
+        return -1;
+    uint64_t total = whole * unit;
+    for (uint64_t scale = unit / 10; frac && *frac >= '0' && *frac <= '9' && scale > 0;
+         frac++, scale /= 10) {
+        uint64_t add = (uint64_t)(*frac - '0') * scale;
+        if (total > UINT64_MAX - add)
+            return -1;
+        total += add;
+    }
+    if (total == 0)
+        return -1;
+    *ns = total;
+    return 0;
+}
+
+/* BYTES: an integer, optionally followed by K, M, G or T (or KiB, MiB,
+ * GiB, TiB): powers of 1024. Returns 0, or -1. */
+static int parse_bytes(const char *s, uint64_t *out) {
+    static const char SUFFIXES[] = "KMGT";
+    uint64_t n = 0;
+    if (parse_digits(&s, &n) != 0)
+        return -1;
+    if (*s != '\0') {
+        const char *at = strchr(SUFFIXES, *s);
+        if (!at || !(s[1] == '\0' || strcmp(s + 1, "iB") == 0))
+            return -1;
+        for (int shift = 10 * (int)(at - SUFFIXES + 1); shift > 0; shift -= 10) {
+            if (n > UINT64_MAX >> 10)
+                return -1;
+            n <<= 10;
+        }
+    }
+    *out = n;
+    return 0;
+}
+
+/* Parses the value of a limit option into `lim`. Returns 0, or the exit
+ * status of a usage error naming the option and the value. */
+static int parse_limit(enum opt opt, const char *value, struct limits *lim) {
+    switch (opt) {
+    case OPT_TIMEOUT:
+        if (parse_duration(value, &lim->timeout_ns) != 0)
+            return usage_error("--timeout needs a DURATION above 0: a number with a unit ns, "
+                               "us, ms, s, m or h (e.g. 100ms, 1.5s; none: seconds), not",
+                               value);
+        lim->timeout_text = value;
+        return 0;
+    case OPT_FUEL:
+        if (parse_u64(value, &lim->fuel) != 0 || lim->fuel == 0)
+            return usage_error("--fuel needs an integer N >= 1, not", value);
+        return 0;
+    case OPT_MAX_MEMORY:
+        if (parse_bytes(value, &lim->max_memory) != 0)
+            return usage_error("--max-memory needs BYTES: an integer, optionally followed by "
+                               "K, M, G or T (e.g. 64M), not",
+                               value);
+        lim->has_max_memory = 1;
+        return 0;
+    case OPT_MAX_OPEN_FDS:
+        /* The lower bound depends on the preopens: checked in run(). */
+        if (parse_u64(value, &lim->max_open_fds) != 0 || lim->max_open_fds < 3 ||
+            lim->max_open_fds > SIZE_MAX)
+            return usage_error("--max-open-fds needs an integer N >= 3 (stdio, plus one per "
+                               "--dir and --ro-dir), not",
+                               value);
+        lim->max_open_fds_text = value;
+        return 0;
+    default:
+        return 0;
+    }
+}
+
 /* Prints "wasihost-run: [CONTEXT: ]MESSAGE" and frees the error. */
 static void report(const char *context, wasihost_error_t *err) {
     if (context)
@@ -100,7 +272,8 @@ static void report(const char *context, wasihost_error_t *err) {
 
 /* The exit status for an error from instantiating or running the guest
  * (after reporting it); frees the error. */
-static int run_failed(const char *module_path, wasihost_error_t *err) {
+static int run_failed(const char *module_path, const struct limits *lim,
+                      wasihost_error_t *err) {
     uint32_t code = 0;
     switch (wasihost_error_kind(err)) {
     case WASIHOST_ERROR_KIND_EXIT: /* proc_exit from a start function */
@@ -113,6 +286,27 @@ static int run_failed(const char *module_path, wasihost_error_t *err) {
     case WASIHOST_ERROR_KIND_INTERRUPTED:
         report("interrupted", err);
         return EXIT_TRAP;
+    case WASIHOST_ERROR_KIND_TIMEOUT:
+        fprintf(stderr, "wasihost-run: timed out after %s\n",
+                lim->timeout_text ? lim->timeout_text : "the timeout");
+        wasihost_error_delete(err);
+        return EXIT_TIMEOUT;
+    case WASIHOST_ERROR_KIND_FUEL_EXHAUSTED:
+        fprintf(stderr, "wasihost-run: out of fuel after %llu units\n",
+                (unsigned long long)lim->fuel);
+        wasihost_error_delete(err);
+        return EXIT_FUEL;
+    case WASIHOST_ERROR_KIND_MEMORY_LIMIT: {
+        char context[160];
+        if (lim->has_max_memory)
+            snprintf(context, sizeof context, "%.80s: more memory than --max-memory (%llu bytes)",
+                     module_path, (unsigned long long)lim->max_memory);
+        else
+            snprintf(context, sizeof context, "%.80s: more memory than --max-memory (default 4 GiB)",
+                     module_path);
+        report(context, err);
+        return EXIT_MEMORY;
+    }
     case WASIHOST_ERROR_KIND_CONFIG: /* e.g. the --stdin file; names it */
         report(NULL, err);
         return EXIT_USAGE;
@@ -202,6 +396,10 @@ static int apply(wasihost_config_t *config, const struct action *a) {
     case OPT_CACHE_DIR:
     case OPT_CACHE_ALLOW_SHARED:
     case OPT_NO_CACHE:
+    case OPT_TIMEOUT: /* the limits: parsed in main(), applied in run() */
+    case OPT_FUEL:
+    case OPT_MAX_MEMORY:
+    case OPT_MAX_OPEN_FDS:
     case OPT_HELP:
         break;
     }
@@ -264,12 +462,39 @@ static int load_module(const wasihost_engine_t *engine, const char *path, int no
     return 0;
 }
 
+/* Sets the limits on the config. Returns 0, or an exit status. */
+static int apply_limits(wasihost_config_t *config, const struct limits *lim, size_t npreopens) {
+    wasihost_error_t *err = NULL;
+    if (lim->max_open_fds_text && lim->max_open_fds < 3 + (uint64_t)npreopens) {
+        char msg[128];
+        snprintf(msg, sizeof msg,
+                 "--max-open-fds must be at least %llu (stdio and %zu preopened "
+                 "director%s), not",
+                 3 + (unsigned long long)npreopens, npreopens, npreopens == 1 ? "y" : "ies");
+        return usage_error(msg, lim->max_open_fds_text);
+    }
+    if (lim->timeout_ns)
+        err = wasihost_config_set_timeout_ns(config, lim->timeout_ns);
+    if (!err && lim->fuel)
+        err = wasihost_config_set_fuel(config, lim->fuel);
+    if (!err && lim->has_max_memory)
+        err = wasihost_config_set_max_memory(config, lim->max_memory);
+    if (!err && lim->max_open_fds_text)
+        err = wasihost_config_set_max_open_fds(config, (size_t)lim->max_open_fds);
+    if (err) {
+        report(NULL, err);
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
 /* Runs the parsed command line; `first_arg` indexes FILE.wasm in argv. */
-static int run(const struct action *actions, size_t nactions, int argc, char **argv,
-               int first_arg) {
+static int run(const struct action *actions, size_t nactions, const struct limits *lim,
+               int argc, char **argv, int first_arg) {
     const char *module_path = argv[first_arg];
     const char *cache_dir = NULL;
     int no_cache = 0, status = 0;
+    size_t npreopens = 0;
     wasihost_cache_flags_t cache_flags = 0;
     wasihost_config_t *config = NULL;
     wasihost_engine_t *engine = NULL;
@@ -305,9 +530,20 @@ static int run(const struct action *actions, size_t nactions, int argc, char **a
             no_cache = 1;
         else if ((status = apply(config, &actions[i])) != 0)
             goto out;
+        if (actions[i].opt == OPT_DIR || actions[i].opt == OPT_RO_DIR)
+            npreopens++;
     }
+    if ((status = apply_limits(config, lim, npreopens)) != 0)
+        goto out;
 
-    if ((err = wasihost_engine_new(&engine)) != NULL) {
+    /* Interruption and fuel metering cost time in every loop of the
+     * guest's compiled code: the engine has them only when asked for. */
+    wasihost_engine_flags_t flags = 0;
+    if (lim->timeout_ns)
+        flags |= WASIHOST_ENGINE_INTERRUPTIBLE;
+    if (lim->fuel)
+        flags |= WASIHOST_ENGINE_FUEL;
+    if ((err = wasihost_engine_new_with_flags(flags, &engine)) != NULL) {
         report("cannot create the engine", err);
         status = EXIT_USAGE;
         goto out;
@@ -317,16 +553,18 @@ static int run(const struct action *actions, size_t nactions, int argc, char **a
         goto out;
 
     if ((err = wasihost_instance_new(module, config, &instance)) != NULL) {
-        status = run_failed(module_path, err);
+        status = run_failed(module_path, lim, err);
         goto out;
     }
     uint32_t code = 0;
-    if ((err = wasihost_instance_run(instance, &code)) != NULL) {
-        status = run_failed(module_path, err);
-        goto out;
-    }
-    /* Passed through as is: the OS keeps the low 8 bits. */
-    status = (int)code;
+    if ((err = wasihost_instance_run(instance, &code)) != NULL)
+        status = run_failed(module_path, lim, err);
+    else
+        status = (int)code; /* passed through as is: the OS keeps the low 8 bits */
+    /* A guest that fails after being refused memory most likely fails
+     * because of it: say so. */
+    if (status != 0 && wasihost_instance_memory_limit_reached(instance))
+        fprintf(stderr, "wasihost-run: note: the guest reached the --max-memory limit\n");
 
 out:
     wasihost_instance_delete(instance);
@@ -338,7 +576,9 @@ out:
 
 int main(int argc, char **argv) {
     struct action *actions = calloc((size_t)argc + 1, sizeof *actions);
+    struct limits lim;
     size_t nactions = 0;
+    memset(&lim, 0, sizeof lim);
     int i = 1, status;
     if (!actions) {
         fprintf(stderr, "wasihost-run: out of memory\n");
@@ -382,6 +622,8 @@ int main(int argc, char **argv) {
             status = 0;
             goto out;
         }
+        if ((status = parse_limit(OPTIONS[k].opt, value, &lim)) != 0)
+            goto out;
         actions[nactions].opt = OPTIONS[k].opt;
         actions[nactions].value = value;
         nactions++;
@@ -390,7 +632,7 @@ int main(int argc, char **argv) {
         status = usage_error("missing FILE.wasm", NULL);
         goto out;
     }
-    status = run(actions, nactions, argc, argv, i);
+    status = run(actions, nactions, &lim, argc, argv, i);
 out:
     free(actions);
     return status;

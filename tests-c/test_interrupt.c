@@ -1,7 +1,9 @@
 /*
  * Interrupts: of a guest looping forever (in a run and in a call), before
  * a run, of a guest blocked in a host call; handles that outlive their
- * instance; an interrupt that stops only its own instance.
+ * instance; an interrupt that stops only its own instance. The engine is
+ * made with WASIHOST_ENGINE_INTERRUPTIBLE (the default engine cannot be
+ * interrupted: see test_limits.c).
  *
  * No timing: the main thread interrupts once the guest has told it (by
  * writing to a stdout callback, or by calling a stdin callback) that it is
@@ -212,7 +214,7 @@ static void test_handle_outlives_instance(void) {
     wasihost_interrupt_handle_interrupt(h2);
 
     wasihost_engine_t *eng = NULL;
-    REQUIRE(CHECK_OK(wasihost_engine_new(&eng)));
+    REQUIRE(CHECK_OK(wasihost_engine_new_with_flags(WASIHOST_ENGINE_INTERRUPTIBLE, &eng)));
     wasihost_module_t *m2 = NULL;
     REQUIRE(CHECK_OK(wasihost_module_from_wat(eng, B(WAT_SPIN), &m2)));
     wasihost_instance_t *inst2 = NULL;
@@ -365,5 +367,7 @@ static const struct test_case tests[] = {
 };
 
 int main(int argc, char **argv) {
+    /* Interruption is opt-in: the engine of these tests has it. */
+    g_engine_flags = WASIHOST_ENGINE_INTERRUPTIBLE;
     return run_suite(argc, argv, tests, sizeof tests / sizeof tests[0]);
 }

@@ -514,6 +514,9 @@ static void test_version_and_kind_names(void) {
         {WASIHOST_ERROR_KIND_EXIT, "exit"},
         {WASIHOST_ERROR_KIND_INTERRUPTED, "interrupted"},
         {WASIHOST_ERROR_KIND_PANIC, "panic"},
+        {WASIHOST_ERROR_KIND_TIMEOUT, "timeout"},
+        {WASIHOST_ERROR_KIND_FUEL_EXHAUSTED, "fuel exhausted"},
+        {WASIHOST_ERROR_KIND_MEMORY_LIMIT, "memory limit"},
     };
     const size_t n = sizeof names / sizeof names[0];
     for (size_t i = 0; i < n; i++) {
@@ -523,7 +526,7 @@ static void test_version_and_kind_names(void) {
             CHECK(strcmp(got, wasihost_error_kind_name(names[j].kind)) != 0);
     }
     CHECK_STR_EQ(wasihost_error_kind_name(0), "unknown");
-    CHECK_STR_EQ(wasihost_error_kind_name(11), "unknown");
+    CHECK_STR_EQ(wasihost_error_kind_name(14), "unknown");
     CHECK_STR_EQ(wasihost_error_kind_name(0xffffffffu), "unknown");
 }
 

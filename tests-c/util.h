@@ -23,11 +23,14 @@
 /* A C string as a (pointer, length) byte string. */
 #define B(s) (const uint8_t *)(s), strlen(s)
 
-/* The engine the tests share (made by run_suite). */
+/* The engine the tests share (made by run_suite), and its flags: a test
+ * program that needs interruption or fuel sets them before run_suite (the
+ * default engine has neither). */
 static wasihost_engine_t *g_engine;
+static wasihost_engine_flags_t g_engine_flags;
 
 UNUSED_FN int run_suite(int argc, char **argv, const struct test_case *tests, size_t n) {
-    wasihost_error_t *e = wasihost_engine_new(&g_engine);
+    wasihost_error_t *e = wasihost_engine_new_with_flags(g_engine_flags, &g_engine);
     if (e != NULL) {
         printf("cannot create the engine: %s\n", wasihost_error_message(e));
         wasihost_error_delete(e);
