@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -378,5 +379,107 @@ func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestCLILimits: --timeout, --fuel, --max-memory and --max-open-fds, and
+// their exit statuses (the shared table, tests/cli/cases.json, checks the
+// three CLIs against each other; this checks the Go one alone).
+func TestCLILimits(t *testing.T) {
+	limits, gotest, proc := guests["limits"], guests["gotest"], guests["proc"]
+	startLoop := testguest.RepoGuest("start_loop.wat")
+	must(t, os.WriteFile(filepath.Join(work, "bigmem.wat"), []byte(`(module (memory 2000) (func (export "_start")))`), 0o644))
+	for _, c := range []cliCase{
+		{"timeout spin", []string{"--timeout", "100ms", limits, "spin"}, "", 124, "", "wasihost-run: timed out after 100ms\n"},
+		{"timeout seconds", []string{"--timeout=0.1", limits, "spin"}, "", 124, "", "wasihost-run: timed out after 0.1\n"},
+		{"timeout sleep", []string{"--timeout", "100ms", limits, "sleep", "100"}, "", 124, "", "timed out after 100ms"},
+		{"timeout start function", []string{"--timeout", "100ms", startLoop}, "", 124, "", "timed out after 100ms"},
+		{"timeout not reached", []string{"--timeout", "1h", limits, "count", "10"}, "", 0, "counted 10\n", ""},
+		{"timeout and a trap", []string{"--timeout", "1h", proc, "trap"}, "", 134, "before trap\n", "wasihost-run: trap: "},
+		{"fuel exhausted", []string{"--fuel", "10000", limits, "count", "100000"}, "", 152, "", "wasihost-run: out of fuel after 10000 units\n"},
+		{"fuel enough", []string{"--fuel", "100000000", limits, "count", "100000"}, "", 0, "counted 100000\n", ""},
+		{"max-memory refused", []string{"--max-memory", "64M", limits, "grow", "1000"}, "", 3, "*",
+			"wasihost-run: note: the guest reached the --max-memory limit\n"},
+		{"max-memory MiB", []string{"--max-memory=64MiB", limits, "grow", "8"}, "", 0, "grew 8 MiB\n", ""},
+		{"max-memory declared", []string{"--max-memory", "64M", "bigmem.wat"}, "", 137, "", "bigmem.wat: more memory than --max-memory (67108864 bytes)"},
+		{"max-open-fds", []string{"--max-open-fds", "5", "--dir", "rw::/data", gotest, "cat", "/data/keep.txt"}, "", 0, "keep\n", ""},
+		{"max-open-fds reached", []string{"--max-open-fds", "4", "--dir", "rw::/data", gotest, "cat", "/data/keep.txt"}, "", 1,
+			"cat /data/keep.txt errno=33\n", ""}, // mfile
+		{"max-open-fds too few", []string{"--max-open-fds", "3", "--dir", "rw::/data", gotest, "cat", "/data/keep.txt"}, "", 2, "",
+			`--max-open-fds must be at least 4 (stdio and 1 preopened directory), not "3"`},
+		{"bad timeout 0", []string{"--timeout", "0", limits, "spin"}, "", 2, "", `--timeout needs a DURATION above 0`},
+		{"bad timeout unit", []string{"--timeout", "5x", limits, "spin"}, "", 2, "", `"5x"`},
+		{"bad timeout negative", []string{"--timeout=-1s", limits, "spin"}, "", 2, "", `--timeout`},
+		{"bad fuel 0", []string{"--fuel", "0", limits, "spin"}, "", 2, "", `--fuel needs an integer N >= 1, not "0"`},
+		{"bad fuel", []string{"--fuel", "1e6", limits, "spin"}, "", 2, "", `--fuel needs an integer N >= 1, not "1e6"`},
+		{"bad max-memory", []string{"--max-memory", "64MB", limits, "spin"}, "", 2, "", `--max-memory needs BYTES`},
+		{"bad max-open-fds", []string{"--max-open-fds", "2", limits, "spin"}, "", 2, "", `--max-open-fds needs an integer N >= 3`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			o := cli(t, "", t.TempDir(), c.stdin, c.args...)
+			if o.status != c.status || (c.stdout != "*" && o.stdout != c.stdout) || !strings.Contains(o.stderr, c.stderr) {
+				t.Errorf("status %d, stdout %q, stderr %q; want status %d, stdout %q, stderr containing %q",
+					o.status, o.stdout, o.stderr, c.status, c.stdout, c.stderr)
+			}
+			if c.status == 2 && strings.Count(o.stderr, "\n") != 1 {
+				t.Errorf("a usage or load error takes one line: %q", o.stderr)
+			}
+		})
+	}
+}
+
+// TestCLITimeoutStdin: a guest waiting for stdin that never comes (a pipe
+// whose writer stays open) is stopped by --timeout.
+func TestCLITimeoutStdin(t *testing.T) {
+	r, w, err := os.Pipe()
+	must(t, err)
+	defer w.Close()
+	cmd := cliCommand("", "--no-cache", "--timeout", "100ms", guests["limits"], "read")
+	cmd.Stdin = r
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	must(t, cmd.Start())
+	r.Close()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 124 || stderr.String() != "wasihost-run: timed out after 100ms\n" {
+			t.Fatalf("%v, stderr %q", err, stderr.String())
+		}
+	case <-time.After(20 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("still running 20 s into a 100 ms timeout")
+	}
+}
+
+func TestParseLimits(t *testing.T) {
+	for s, want := range map[string]uint64{
+		"1.5s": 1.5e9, ".5": 5e8, "5.": 5e9, "1ns": 1, "100ms": 1e8, "2m": 120e9, "1h": 3600e9,
+		"0.1": 1e8, "1.0000000019": 1e9 + 1, "3us": 3000, "18446744073.709551615": math.MaxUint64,
+		"0.5ns": 0, "0": 0, "": 0, ".": 0, ".s": 0, "1 s": 0, "1S": 0, "-1": 0, "1e3": 0,
+		"18446744073.709551616": 0, "99999999999999999999ns": 0,
+	} {
+		got, ok := parseDuration(s)
+		if (want == 0 && ok) || (want != 0 && (!ok || got != want)) {
+			t.Errorf("parseDuration(%q) = %d, %v; want %d", s, got, ok, want)
+		}
+	}
+	for _, c := range []struct {
+		s    string
+		want uint64
+		ok   bool
+	}{
+		{"64M", 64 << 20, true}, {"64MiB", 64 << 20, true}, {"1K", 1024, true}, {"1KiB", 1024, true},
+		{"0", 0, true}, {"3G", 3 << 30, true}, {"2T", 2 << 40, true}, {"16777215T", 16777215 << 40, true},
+		{"18446744073709551615", math.MaxUint64, true},
+		{"16777216T", 0, false}, {"18446744073709551616", 0, false}, {"64m", 0, false}, {"M", 0, false},
+		{"64MB", 0, false}, {"64 M", 0, false}, {"", 0, false}, {"-1", 0, false},
+	} {
+		got, ok := parseBytes(c.s)
+		if ok != c.ok || got != c.want {
+			t.Errorf("parseBytes(%q) = %d, %v; want %d, %v", c.s, got, ok, c.want, c.ok)
+		}
 	}
 }
