@@ -35,6 +35,10 @@
 //!   `allow_blocking_current_thread(true)`, so its file calls run on the
 //!   calling thread instead of going through tokio's blocking pool (its
 //!   default).
+//! * `WASIHOST_BENCH_INTERRUPTIBLE=1`: compiles the guest with epoch
+//!   interruption (both hosts run that code) and runs ours with a timeout
+//!   armed, so that every call also checks the cancel token: the cost of a
+//!   timeout, against the default run where none is compiled in.
 //! * `CLANG` (default `clang`): the compiler for the guest.
 //!
 //! Arguments that do not start with `-` select the rows whose name contains
@@ -53,7 +57,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use rand::{RngCore, TryRngCore};
-use wasihost_core::{Engine, Module, Outcome, Output, RandomSource, WasiHost};
+use wasihost_core::{Engine, Limits, Module, Outcome, Output, RandomSource, WasiHost};
 use wasmtime::{InstancePre, Linker, Store};
 use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
@@ -107,6 +111,8 @@ struct Settings {
     reps: usize,
     /// wasmtime-wasi with `allow_blocking_current_thread(true)`.
     wt_blocking: bool,
+    /// An interruptible engine, and ours with a timeout armed.
+    interruptible: bool,
     filters: Vec<String>,
 }
 
@@ -130,16 +136,16 @@ impl Settings {
                 .ok_or_else(|| format!("WASIHOST_BENCH_REPS={s:?}: expected an integer > 0"))?,
             Err(_) => 7,
         };
-        let wt_blocking = match std::env::var("WASIHOST_BENCH_WT_BLOCKING") {
+        let flag = |name: &str| match std::env::var(name) {
             Ok(s) => match s.trim() {
-                "1" | "true" | "yes" => true,
-                "" | "0" | "false" | "no" => false,
-                _ => {
-                    return Err(format!("WASIHOST_BENCH_WT_BLOCKING={s:?}: expected 1 or 0"));
-                }
+                "1" | "true" | "yes" => Ok(true),
+                "" | "0" | "false" | "no" => Ok(false),
+                _ => Err(format!("{name}={s:?}: expected 1 or 0")),
             },
-            Err(_) => false,
+            Err(_) => Ok(false),
         };
+        let wt_blocking = flag("WASIHOST_BENCH_WT_BLOCKING")?;
+        let interruptible = flag("WASIHOST_BENCH_INTERRUPTIBLE")?;
         // `cargo bench` passes `--bench`; other flags are ignored too.
         let filters = std::env::args()
             .skip(1)
@@ -149,6 +155,7 @@ impl Settings {
             scale,
             reps,
             wt_blocking,
+            interruptible,
             filters,
         })
     }
@@ -751,7 +758,13 @@ fn run_ours(env: &Env, module: &Module, case: &Case, count: u64) -> Run {
         builder = builder.preopen_dir(&env.fixture().dir, GUEST_PREOPEN);
     }
     let host = builder.build().expect("cannot build the host");
-    let outcome = module.run(host).expect("cannot run the guest");
+    let outcome = if env.settings.interruptible {
+        let limits = Limits::new().timeout(Duration::from_secs(3600));
+        module.run_with(host, &limits, None)
+    } else {
+        module.run(host)
+    }
+    .expect("cannot run the guest");
     let time = t0.elapsed();
     let allocs = allocations() - a0;
     match outcome {
@@ -823,10 +836,12 @@ fn run_wasmtime_wasi(
             .expect("wasmtime-wasi: cannot preopen the fixture");
     }
     let mut store = Store::new(engine, builder.build_p1());
-    // The shared engine has epoch interruption on (wasihost's default, for
-    // interrupt handles); a store without a deadline would trap at once.
+    // With WASIHOST_BENCH_INTERRUPTIBLE the shared engine has epoch
+    // interruption on, and a store without a deadline would trap at once.
     // Both hosts run the same compiled code, epoch checks included.
-    store.set_epoch_deadline(u64::MAX);
+    if env.settings.interruptible {
+        store.set_epoch_deadline(u64::MAX);
+    }
     let instance = pre.instantiate(&mut store).expect("cannot instantiate");
     let start = instance
         .get_typed_func::<(), ()>(&mut store, "_start")
@@ -1440,7 +1455,10 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let engine = Engine::new().expect("cannot create the engine");
+    let engine = Engine::builder()
+        .interruptible(settings.interruptible)
+        .build()
+        .expect("cannot create the engine");
     let module = Module::new(&engine, &wasm).expect("cannot compile the guest");
 
     let cases: Vec<Case> = cases()
@@ -1477,6 +1495,14 @@ fn main() -> ExitCode {
         settings.scale,
         settings.reps,
         std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    println!(
+        "interruption: {} (WASIHOST_BENCH_INTERRUPTIBLE)",
+        if settings.interruptible {
+            "compiled in for both hosts; ours runs with a timeout armed"
+        } else {
+            "off (the default engine: no epoch checks)"
+        }
     );
     if let Some(fx) = &fixture {
         println!(
