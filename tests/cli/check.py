@@ -24,7 +24,10 @@ order sharing one scratch directory. A run has:
              {"chmod": P, "mode": "777"} (octal)
   env        variables added to the runner's environment
   unset_env  variables removed from it
-  stdin      text fed to the runner's stdin (default: empty)
+  stdin      text fed to the runner's stdin (default: empty), or
+             {"gen": "silent_pipe"}: a pipe whose write end check.py holds
+             open, writing nothing, until the runner exits (a read of it
+             blocks until something stops the guest)
   cwd        working directory (default: the scratch directory)
   umask      the runner's umask, octal (default: check.py's own)
   expect     status (exact), stdout / stderr (exact), stdout_contains /
@@ -77,6 +80,8 @@ GUESTS = {
     "sandbox": "tests/guests/sandbox.c",
     "wordfreq": "examples/guests/wordfreq.c",
     "atomics": "tests/guests/atomics.c",
+    "limits": "tests/guests/limits.c",
+    "fs_cap": "tests/guests/fs_cap.c",
 }
 
 # Extra compile flags of some guests (the same as tests/wasm_features.rs):
@@ -323,11 +328,25 @@ def run_step(step, prefix, vars, state):
     if "umask" in step:
         # Through the shell: os.umask in this threaded process would race.
         cmd = ["sh", "-c", 'umask %s && exec "$@"' % step["umask"], "sh"] + cmd
+    stdin = step.get("stdin", "")
+    held = []  # a silent pipe's ends, closed after the run
+    if isinstance(stdin, dict):
+        if stdin != {"gen": "silent_pipe"}:
+            raise ValueError("bad stdin %r" % (stdin,))
+        # Not inheritable (PEP 446): only the runner gets the read end, as
+        # its stdin; the write end stays here, open and silent.
+        held = list(os.pipe())
+        feed = {"stdin": held[0]}
+    else:
+        feed = {"input": stdin.encode()}
     try:
-        p = subprocess.run(cmd, input=step.get("stdin", "").encode(), capture_output=True,
-                           cwd=step.get("cwd", vars["tmp"]), env=env, timeout=RUN_TIMEOUT)
+        p = subprocess.run(cmd, capture_output=True, cwd=step.get("cwd", vars["tmp"]),
+                           env=env, timeout=RUN_TIMEOUT, **feed)
     except subprocess.TimeoutExpired:
         return ["no exit after %d s: %s" % (RUN_TIMEOUT, shlex.join(cmd))]
+    finally:
+        for fd in held:
+            os.close(fd)
     out = p.stdout.decode(errors="replace")
     err = p.stderr.decode(errors="replace")
     exp = step["expect"]
