@@ -4,29 +4,73 @@
 //!
 //! ```text
 //! wasihost-run [--dir HOST[::GUEST]]... [--ro-dir HOST[::GUEST]]...
-//!              [--env NAME[=VALUE]]... [--stdin FILE] FILE.wasm [ARGS...]
+//!              [--env NAME[=VALUE]]... [--stdin FILE] [--timeout DURATION]
+//!              [--fuel N] [--max-memory BYTES] [--max-open-fds N]
+//!              FILE.wasm [ARGS...]
 //! ```
 //!
 //! stdin, stdout and stderr pass through. Exit status: the guest's exit
-//! code; 134 after a trap (its message on stderr); 2 for a usage or load
-//! error.
+//! code; 134 after a trap (its message on stderr); 124 when it timed out;
+//! 152 when it ran out of fuel; 137 when its memories as declared exceed
+//! `--max-memory`; 2 for a usage or load error. The limits show the Rust
+//! API: an engine made interruptible only for `--timeout`, with fuel only
+//! for `--fuel`, and [`Limits`] for the instance.
 
 use std::process::ExitCode;
+use std::time::Duration;
 
-use wasihost_core::{Engine, Input, Module, Outcome, WasiHost};
+use wasihost_core::{Engine, Input, Limits, Module, Outcome, WasiHost};
 
 fn usage(msg: &str) -> ExitCode {
     eprintln!("wasihost-run: {msg}");
     eprintln!(
         "usage: wasihost-run [--dir HOST[::GUEST]]... [--ro-dir HOST[::GUEST]]... \
-         [--env NAME[=VALUE]]... [--stdin FILE] FILE.wasm [ARGS...]"
+         [--env NAME[=VALUE]]... [--stdin FILE] [--timeout DURATION] [--fuel N] \
+         [--max-memory BYTES] [--max-open-fds N] FILE.wasm [ARGS...]"
     );
     ExitCode::from(2)
+}
+
+/// `500ms`, `2s`, `1.5m`, `10` (seconds): units ns, us, ms, s, m, h.
+fn parse_duration(s: &str) -> Option<Duration> {
+    let split = s.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let scale = match unit {
+        "ns" => 1e-9,
+        "us" => 1e-6,
+        "ms" => 1e-3,
+        "" | "s" => 1.0,
+        "m" => 60.0,
+        "h" => 3600.0,
+        _ => return None,
+    };
+    let secs = num.parse::<f64>().ok()? * scale;
+    (secs.is_finite() && secs > 0.0)
+        .then(|| Duration::try_from_secs_f64(secs).ok())
+        .flatten()
+        .filter(|d| !d.is_zero())
+}
+
+/// `65536`, `64M`, `4GiB`: K, M, G, T are powers of 1024.
+fn parse_bytes(s: &str) -> Option<u64> {
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let shift = match unit.to_ascii_uppercase().as_str() {
+        "" | "B" => 0,
+        "K" | "KIB" => 10,
+        "M" | "MIB" => 20,
+        "G" | "GIB" => 30,
+        "T" | "TIB" => 40,
+        _ => return None,
+    };
+    num.parse::<u64>().ok()?.checked_mul(1 << shift)
 }
 
 fn main() -> ExitCode {
     let mut args = std::env::args_os().skip(1);
     let mut builder = WasiHost::builder().inherit_stdio();
+    let mut limits = Limits::new();
+    let mut timeout_text = String::new();
     let module_path = loop {
         let Some(arg) = args.next() else {
             return usage("missing FILE.wasm");
@@ -65,6 +109,34 @@ fn main() -> ExitCode {
                 };
                 builder = builder.stdin(Input::path(path));
             }
+            "--timeout" | "--fuel" | "--max-memory" | "--max-open-fds" => {
+                let Some(v) = args.next() else {
+                    return usage(&format!("{s} needs a value"));
+                };
+                let v = v.to_string_lossy().into_owned();
+                let bad = || usage(&format!("{s}: invalid value {v:?}"));
+                match s {
+                    "--timeout" => match parse_duration(&v) {
+                        Some(d) => {
+                            limits = limits.timeout(d);
+                            timeout_text = v.clone();
+                        }
+                        None => return bad(),
+                    },
+                    "--fuel" => match v.parse::<u64>() {
+                        Ok(n) if n > 0 => limits = limits.fuel(n),
+                        _ => return bad(),
+                    },
+                    "--max-memory" => match parse_bytes(&v) {
+                        Some(b) => limits = limits.max_memory(b),
+                        None => return bad(),
+                    },
+                    _ => match v.parse::<usize>() {
+                        Ok(n) if n >= 3 => builder = builder.max_open_fds(n),
+                        _ => return bad(),
+                    },
+                }
+            }
             "-h" | "--help" => {
                 usage("help");
                 return ExitCode::SUCCESS;
@@ -82,7 +154,12 @@ fn main() -> ExitCode {
         Ok(h) => h,
         Err(e) => return usage(&e.to_string()),
     };
-    let engine = match Engine::new() {
+    // Interruption and fuel cost guest code time: only when asked for.
+    let engine = Engine::builder()
+        .interruptible(limits.get_timeout().is_some())
+        .fuel(limits.get_fuel().is_some())
+        .build();
+    let engine = match engine {
         Ok(e) => e,
         Err(e) => return usage(&e.to_string()),
     };
@@ -90,14 +167,29 @@ fn main() -> ExitCode {
         Ok(m) => m,
         Err(e) => return usage(&e.to_string()),
     };
-    match module.run(host) {
+    match module.run_with(host, &limits, None) {
         Ok(Outcome::Exit(code)) => ExitCode::from(code as u8),
-        Ok(Outcome::Trap(msg)) => {
-            eprintln!("wasihost-run: guest trapped: {msg}");
+        Ok(Outcome::Trap(trap)) => {
+            eprintln!("wasihost-run: guest trapped: {trap}");
             ExitCode::from(134)
         }
-        Ok(other) => {
-            eprintln!("wasihost-run: guest {other}");
+        Ok(Outcome::TimedOut) => {
+            eprintln!("wasihost-run: timed out after {timeout_text}");
+            ExitCode::from(124)
+        }
+        Ok(Outcome::FuelExhausted) => {
+            eprintln!(
+                "wasihost-run: out of fuel after {} units",
+                limits.get_fuel().unwrap_or(0)
+            );
+            ExitCode::from(152)
+        }
+        Ok(Outcome::MemoryLimit) => {
+            eprintln!("wasihost-run: the module's memories exceed --max-memory");
+            ExitCode::from(137)
+        }
+        Ok(Outcome::Interrupted) => {
+            eprintln!("wasihost-run: guest interrupted");
             ExitCode::from(134)
         }
         Err(e) => usage(&e.to_string()),
