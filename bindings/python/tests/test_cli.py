@@ -212,3 +212,164 @@ def test_the_shared_cli_case_table(tmp_path: Path) -> None:
     )
     assert p.returncode == 0, p.stdout + p.stderr
     assert " cases passed" in p.stdout
+
+
+# --- limits: --timeout, --fuel, --max-memory, --max-open-fds ----------------------
+
+LIMITS_GUEST = "limits"
+BIG_MEMORY_WAT = '(module (memory 100) (func (export "_start")))'  # 6.25 MiB
+
+
+def test_help_lists_the_limits(tmp_path: Path) -> None:
+    out = pycli(tmp_path, "--help").stdout
+    for option in (b"--timeout DURATION", b"--fuel N", b"--max-memory BYTES", b"--max-open-fds N"):
+        assert option in out
+    for status in (b"124", b"152", b"137"):
+        assert status in out
+
+
+@pytest.mark.parametrize("duration", ["100ms", "0.1", ".1s", "100000us"])
+def test_timeout_exits_124(tmp_path: Path, guests: dict[str, Path], duration: str) -> None:
+    p = pycli(tmp_path, "--timeout", duration, str(guests[LIMITS_GUEST]), "spin")
+    assert (p.returncode, p.stdout) == (124, b"")
+    assert p.stderr == f"wasihost-run: timed out after {duration}\n".encode()
+
+
+def test_timeout_covers_the_start_function_and_blocking_reads(
+    tmp_path: Path, guests: dict[str, Path]
+) -> None:
+    start_loop = str(REPO / "tests" / "guests" / "start_loop.wat")
+    p = pycli(tmp_path, "--timeout=50ms", start_loop)
+    assert (p.returncode, p.stderr) == (124, b"wasihost-run: timed out after 50ms\n")
+    p = pycli(tmp_path, "--timeout", "50ms", str(guests[LIMITS_GUEST]), "sleep", "100")
+    assert (p.returncode, p.stderr) == (124, b"wasihost-run: timed out after 50ms\n")
+    # stdin a pipe that stays open: the read never ends by itself.
+    r, w = os.pipe()
+    try:
+        cmd = [sys.executable, "-m", "wasihost", "--timeout", "50ms"]
+        p = subprocess.run(
+            [*cmd, str(guests[LIMITS_GUEST]), "read"],
+            stdin=r,
+            capture_output=True,
+            env=cli_env(tmp_path),
+            cwd=tmp_path,
+            timeout=300,
+        )
+    finally:
+        os.close(r)
+        os.close(w)
+    assert (p.returncode, p.stderr) == (124, b"wasihost-run: timed out after 50ms\n")
+
+
+def test_a_timeout_the_guest_keeps_is_no_error(tmp_path: Path, guests: dict[str, Path]) -> None:
+    p = pycli(tmp_path, "--timeout", "10m", str(guests[LIMITS_GUEST]), "count", "1000")
+    assert (p.returncode, p.stdout, p.stderr) == (0, b"counted 1000\n", b"")
+
+
+def test_fuel_exits_152(tmp_path: Path, guests: dict[str, Path]) -> None:
+    wasm = str(guests[LIMITS_GUEST])
+    p = pycli(tmp_path, "--fuel", "10000", wasm, "count", "100000")
+    assert (p.returncode, p.stderr) == (152, b"wasihost-run: out of fuel after 10000 units\n")
+    p = pycli(tmp_path, "--fuel", "100000000", wasm, "count", "100000")
+    assert (p.returncode, p.stdout, p.stderr) == (0, b"counted 100000\n", b"")
+
+
+def test_max_memory(tmp_path: Path, guests: dict[str, Path]) -> None:
+    wasm = str(guests[LIMITS_GUEST])
+    p = pycli(tmp_path, "--max-memory", "64M", wasm, "grow", "1000")
+    assert p.returncode == 3 and p.stdout.endswith(b" MiB, then refused\n")
+    assert p.stderr == b"wasihost-run: note: the guest reached the --max-memory limit\n"
+    p = pycli(tmp_path, "--max-memory", "64MiB", wasm, "grow", "10")
+    assert (p.returncode, p.stdout, p.stderr) == (0, b"grew 10 MiB\n", b"")
+    (tmp_path / "big.wat").write_text(BIG_MEMORY_WAT)
+    p = pycli(tmp_path, "--max-memory", "1M", "big.wat")
+    assert p.returncode == 137 and p.stderr.count(b"\n") == 1
+    assert b"--max-memory" in p.stderr and p.stderr.startswith(b"wasihost-run: big.wat: ")
+    assert pycli(tmp_path, "--max-memory", "7M", "big.wat").returncode == 0
+
+
+def test_max_open_fds(tmp_path: Path, guests: dict[str, Path]) -> None:
+    wasm = str(guests["pyguest"])
+    assert pycli(tmp_path, "--max-open-fds", "3", wasm, "exit", "0").returncode == 0
+    p = pycli(tmp_path, "--max-open-fds", "3", "--dir", str(tmp_path), wasm, "exit", "0")
+    assert p.returncode == 2
+    assert p.stderr == (
+        b"wasihost-run: --max-open-fds must be at least 4 (stdio and 1 preopened directory),"
+        b' not "3" (try --help)\n'
+    )
+
+
+@pytest.mark.parametrize(
+    "option, value",
+    [
+        ("--timeout", "0"),
+        ("--timeout", "0ms"),
+        ("--timeout", "-1"),
+        ("--timeout", "1x"),
+        ("--timeout", "."),
+        ("--timeout", " 1"),
+        ("--timeout", "1e3"),
+        ("--timeout", "99999999999999999999h"),
+        ("--fuel", "0"),
+        ("--fuel", "-5"),
+        ("--fuel", "1.5"),
+        ("--fuel", "18446744073709551616"),
+        ("--max-memory", "64X"),
+        ("--max-memory", "-1"),
+        ("--max-memory", "M"),
+        ("--max-memory", "64Mi"),
+        ("--max-memory", "99999999999T"),
+        ("--max-open-fds", "2"),
+        ("--max-open-fds", "many"),
+    ],
+)
+def test_bad_limit_values_are_usage_errors(tmp_path: Path, option: str, value: str) -> None:
+    p = pycli(tmp_path, option, value, "x.wasm")
+    assert p.returncode == 2 and p.stdout == b"" and p.stderr.count(b"\n") == 1
+    assert p.stderr.startswith(f"wasihost-run: {option} ".encode())
+    assert f'"{value}" (try --help)'.encode() in p.stderr
+
+
+def test_duration_and_bytes_parsing() -> None:
+    from wasihost.cli import parse_bytes, parse_duration
+
+    assert parse_duration("1") == 10**9
+    assert parse_duration("1.5s") == 1_500_000_000
+    assert parse_duration("2m") == 120 * 10**9
+    assert parse_duration("1h") == 3600 * 10**9
+    assert parse_duration("250us") == 250_000
+    assert parse_duration("0.0000000015") == 1  # finer than a nanosecond: dropped
+    assert parse_duration("0.0000000001") is None  # 0 ns
+    assert parse_duration("5.") == 5 * 10**9
+    assert parse_duration("1S") is None and parse_duration("") is None
+    assert parse_bytes("0") == 0 and parse_bytes("64M") == 64 << 20
+    assert parse_bytes("2GiB") == 2 << 30 and parse_bytes("1T") == 1 << 40
+    assert parse_bytes("1KiB") == 1024 and parse_bytes("1k") is None
+    assert parse_bytes("16777215T") == 16777215 << 40 and parse_bytes("16777216T") is None
+
+
+@pytest.mark.skipif(
+    not C_CLI.exists() and "WASIHOST_C_CLI" not in os.environ,
+    reason=f"the C runner is not built ({C_CLI}): make examples-c",
+)
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--timeout", "100ms", "{limits}", "spin"],
+        ["--fuel", "10000", "{limits}", "count", "100000"],
+        ["--max-memory", "32M", "{limits}", "grow", "1000"],
+        ["--timeout", "1.", "--fuel", "0", "{limits}", "spin"],
+        ["--max-memory", "1G", "--max-open-fds", "2", "{limits}", "spin"],
+    ],
+)
+def test_limits_same_as_the_c_runner(
+    tmp_path: Path, guests: dict[str, Path], args: list[str]
+) -> None:
+    cmd = [a.replace("{limits}", str(guests[LIMITS_GUEST])) for a in args]
+    py = pycli(tmp_path, *cmd)
+    c = subprocess.run(
+        [str(C_CLI), *cmd], capture_output=True, env=cli_env(tmp_path), cwd=tmp_path, timeout=300
+    )
+    if b"unknown option" in c.stderr:
+        pytest.skip(f"{C_CLI} predates the limit options: rebuild it")
+    assert (py.returncode, py.stdout, py.stderr) == (c.returncode, c.stdout, c.stderr)

@@ -23,7 +23,27 @@ KINDS = {
     8: wasihost.GuestExit,
     9: wasihost.Interrupted,
     10: wasihost.InternalError,
+    11: wasihost.TimedOut,
+    12: wasihost.FuelExhausted,
+    13: wasihost.MemoryLimitError,
 }
+
+
+def test_the_kinds_are_the_headers() -> None:
+    from wasihost import _ffi
+
+    kinds = {v for k, v in _ffi.CONSTANTS.items() if k.startswith("WASIHOST_ERROR_KIND_")}
+    assert kinds == set(KINDS)
+
+
+def test_outcome_classes_fit_builtin_handlers() -> None:
+    timed_out = errors.make(11, "the guest ran past its timeout")
+    assert isinstance(timed_out, wasihost.Interrupted) and isinstance(timed_out, TimeoutError)
+    assert str(timed_out) == "the guest ran past its timeout" and timed_out.kind_name == "timeout"
+    assert isinstance(errors.make(13, "m"), MemoryError)
+    for kind in (11, 12, 13):
+        copy = pickle.loads(pickle.dumps(errors.make(kind, "m")))
+        assert type(copy) is KINDS[kind] and copy.kind == kind
 
 
 @pytest.mark.parametrize("kind", sorted(KINDS))

@@ -257,6 +257,18 @@ def test_memory_grow_past_the_cap_fails_in_the_guest(guests: dict[str, Path]) ->
     assert (r.exit_code, r.stdout, r.memory_limit_reached) == (0, b"grew 10 MiB\n", False)
 
 
+def test_an_exception_from_run_says_the_memory_limit_was_reached() -> None:
+    wat = b"""(module (memory 1)
+      (func (export "_start")
+        (if (i32.eq (memory.grow (i32.const 100)) (i32.const -1)) (then unreachable))))"""
+    with pytest.raises(wasihost.Trap) as e:
+        wasihost.run(wat, max_memory=MIB)
+    assert e.value.memory_limit_reached and e.value.code is TrapCode.UNREACHABLE
+    with pytest.raises(wasihost.Trap) as e:
+        wasihost.run(TRAP_WAT.encode())
+    assert not e.value.memory_limit_reached
+
+
 def test_instance_memory_limit_reached(module: Callable[[str], Module]) -> None:
     config = Config(args=["limits", "grow", "1000"], max_memory=32 * MIB)
     with config, Instance(module("limits"), config) as inst:

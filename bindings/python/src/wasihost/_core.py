@@ -218,6 +218,11 @@ class Module(Handle):
     :meth:`cached`, :meth:`deserialize`. Invalid wasm raises
     :class:`~wasihost.ModuleError` with the offset of the problem.
 
+    The engine (``engine=``, else ``default_engine()``) decides what its
+    instances can be limited by: a timeout or an interrupt needs
+    ``Engine(interruptible=True)``, a fuel limit ``Engine(fuel=True)``
+    (:attr:`interruptible`, :attr:`fuel`); memory caps work on any engine.
+
     Attributes:
         cache_status: for a module loaded through the cache, what the cache
             held (:class:`CacheStatus`); else None.
