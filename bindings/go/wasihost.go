@@ -15,7 +15,7 @@
 //	cfg.PreopenDirReadOnly("./data", "/data")
 //	cfg.SetStdout(os.Stdout)
 //	inst, _ := wasihost.NewInstance(module, cfg)
-//	err := inst.Run(ctx) // nil, an *ExitError, or an *Error (a trap, ...)
+//	err := inst.Run(context.Background()) // nil, an *ExitError, or an *Error (a trap, ...)
 //
 // Every handle has a Close method, which is idempotent and also runs from a
 // finalizer when a handle is dropped without it; after Close, methods
@@ -25,8 +25,27 @@
 //
 // Errors from the library are [*Error] values, which work with errors.Is
 // and the io/fs errors. A guest's proc_exit ends the guest, never the Go
-// program: it is an [*ExitError]. Cancelling the context given to
-// [Instance.Run] or [Instance.Call] stops the guest.
+// program: it is an [*ExitError].
+//
+// # Limits
+//
+// NewEngine() makes an engine whose guests run at full speed and cannot be
+// stopped from outside. NewEngine([Interruptible]()) makes one whose
+// guests stop when the context given to [NewInstanceContext],
+// [Instance.Run] or [Instance.Call] is cancelled ([KindInterrupted],
+// matching [context.Canceled]) or reaches its deadline ([KindTimeout],
+// matching [context.DeadlineExceeded]), or after a [Config.SetTimeout];
+// [Fuel]() adds an instruction budget ([Config.SetFuel]). A context that
+// can be done, or a timeout, given for a plain engine is an error of kind
+// [KindConfig], never ignored. [Config.SetMaxMemory] caps all the guest's
+// memories (on any engine):
+//
+//	engine, _ := wasihost.NewEngine(wasihost.Interruptible())
+//	cfg.SetMaxMemory(64 << 20)
+//	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+//	defer cancel()
+//	inst, err := wasihost.NewInstanceContext(ctx, module, cfg)
+//	err = inst.Run(ctx) // errors.Is(err, context.DeadlineExceeded) after 5 s
 //
 // # Linking
 //
