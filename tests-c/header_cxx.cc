@@ -8,6 +8,9 @@
 #include <cstring>
 
 static_assert(WASIHOST_ERROR_KIND_PANIC == 10, "error kinds");
+static_assert(WASIHOST_ERROR_KIND_MEMORY_LIMIT == 13, "error kinds");
+static_assert(WASIHOST_ENGINE_INTERRUPTIBLE == 1 && WASIHOST_ENGINE_FUEL == 2, "engine flags");
+static_assert(WASIHOST_TRAP_HOST_PANIC == 12, "trap codes");
 static_assert(sizeof(wasihost_valunion_t) == 8, "the value union holds an i64/f64");
 
 typedef void (*any_fn)();
@@ -60,6 +63,20 @@ int main() {
         reinterpret_cast<any_fn>(&wasihost_module_has_export),
         reinterpret_cast<any_fn>(&wasihost_bytes_delete),
         reinterpret_cast<any_fn>(&wasihost_module_delete),
+        reinterpret_cast<any_fn>(&wasihost_config_set_timeout_ns),
+        reinterpret_cast<any_fn>(&wasihost_config_set_fuel),
+        reinterpret_cast<any_fn>(&wasihost_config_set_max_memory),
+        reinterpret_cast<any_fn>(&wasihost_config_set_max_table_elements),
+        reinterpret_cast<any_fn>(&wasihost_engine_new_with_flags),
+        reinterpret_cast<any_fn>(&wasihost_engine_flags),
+        reinterpret_cast<any_fn>(&wasihost_error_trap_code),
+        reinterpret_cast<any_fn>(&wasihost_instance_new_with_handle),
+        reinterpret_cast<any_fn>(&wasihost_instance_set_timeout_ns),
+        reinterpret_cast<any_fn>(&wasihost_instance_memory_limit_reached),
+        reinterpret_cast<any_fn>(&wasihost_instance_fuel_left),
+        reinterpret_cast<any_fn>(&wasihost_interrupt_handle_new),
+        reinterpret_cast<any_fn>(&wasihost_interrupt_handle_is_interrupted),
+        reinterpret_cast<any_fn>(&wasihost_module_new_cached_flags),
     };
     for (const any_fn f : all) {
         if (f == nullptr) {

@@ -6,7 +6,8 @@
 # 1. installs into PREFIX (emptied first) and checks the layout and links;
 # 2. compiles examples-c/embed.c the way examples-c/README.md says, with
 #    `pkg-config --cflags --libs wasihost` (shared), and once more against
-#    libwasihost_core.a with `pkg-config --static` (Libs.private);
+#    libwasihost_core.a with `pkg-config --static` (Libs.private), and
+#    examples-c/limits.c (shared), which it runs;
 # 3. runs tests/cli/check.py against the installed bin/wasihost-run and both
 #    embed builds;
 # 4. stages an install with DESTDIR and checks it names the final prefix.
@@ -66,6 +67,13 @@ static_libs=$(pkg-config --static --libs-only-l wasihost | tr ' ' '\n' |
 if readelf -d "$WORK/embed-static" | grep -q 'NEEDED.*wasihost'; then
     die "embed-static needs a shared wasihost"
 fi
+
+# ... and limits.c (it starts a thread), run once.
+# shellcheck disable=SC2046
+"$CC" -std=c11 -O2 -Wall -Wextra -Werror -pedantic -pthread -o "$WORK/limits" \
+    "$ROOT/examples-c/limits.c" $(pkg-config --cflags --libs wasihost)
+LD_LIBRARY_PATH=$PREFIX/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} "$WORK/limits" >/dev/null ||
+    die "limits (built with pkg-config) did not end as expected"
 
 # 3. The checks through the installed copies (the shared embed finds the
 # library through LD_LIBRARY_PATH, as for any non-system prefix).
