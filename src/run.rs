@@ -68,6 +68,13 @@ impl EngineBuilder {
         let mut config = self.config;
         config.epoch_interruption(self.interruptible);
         config.consume_fuel(self.fuel);
+        // A `memory.atomic.wait` on a shared memory parks the thread until a
+        // notify, which nothing can send when the guest is stopped: an
+        // engine that promises to stop guests creates no shared memory
+        // (RATIONALE.md, Limits).
+        if self.interruptible {
+            config.shared_memory(false);
+        }
         wasmtime::Engine::new(&config)
             .map(|inner| Engine {
                 inner,
@@ -375,6 +382,20 @@ impl Module {
                      (create it with interruption on: Engine::builder().interruptible(true), \
                      WASIHOST_ENGINE_INTERRUPTIBLE in C)"
                 ),
+            ));
+        }
+        if self.engine.interruptible
+            && self.inner.exports().any(|e| match e.ty() {
+                wasmtime::ExternType::Memory(m) => m.is_shared(),
+                _ => false,
+            })
+        {
+            return Err(Error::new(
+                ErrorKind::Config,
+                "the module defines a shared memory (wasm threads), which an interruptible \
+                 engine does not create: a memory.atomic.wait on it could not be interrupted \
+                 (run it on an engine without interruption)"
+                    .to_string(),
             ));
         }
         if limits.get_fuel().is_some() && !self.engine.fuel {

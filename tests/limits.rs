@@ -495,3 +495,26 @@ fn a_fifo_open_still_waits_for_the_other_end_as_open_does() {
         }
     }
 }
+
+#[test]
+fn an_interruptible_engine_refuses_shared_memories_whose_waits_it_could_not_stop() {
+    let wat = r#"(module
+         (memory (export "memory") 1 1 shared)
+         (func (export "_start")
+           (drop (memory.atomic.wait32 (i32.const 0) (i32.const 0) (i64.const -1)))))"#;
+    let module = Module::from_wat(interruptible(), wat).unwrap();
+    let limits = Limits::new().timeout(Duration::from_millis(100));
+    let e = module
+        .run_with(WasiHost::builder().build().unwrap(), &limits, None)
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Config);
+    assert!(e.message().contains("shared memory"), "{e}");
+    // Without interruption the module is accepted (and would wait forever,
+    // as nothing can notify it: not run here).
+    let plain = Module::from_wat(&Engine::new().unwrap(), wat).unwrap();
+    assert!(
+        plain
+            .instantiate(WasiHost::builder().build().unwrap())
+            .is_ok()
+    );
+}
