@@ -2018,6 +2018,14 @@ fn cases() -> Vec<Case> {
     // atomics.c: C11 atomics on a shared memory.
     v.push(Case::new("atomics", &["1000"]));
 
+    // limits.c: the modes that end on their own (the others wait for a
+    // limit, which the limits tests and the CLI table cover).
+    v.push(Case::new("limits", &["count", "1000"]));
+    v.push(Case::new("limits", &["grow", "40"]));
+    v.push(Case::new("limits", &["sleep", "0"]));
+    v.push(Case::new("limits", &["read"]).stdin(vec![7u8; 10_000]));
+    v.push(Case::new("limits", &["nonsense"]));
+
     // clocks.c
     for mode in ["basic", "mono", "invalid", "fault"] {
         v.push(Case::new("clocks", &[mode]));
@@ -2288,7 +2296,7 @@ macro_rules! guest_tests {
 
 guest_tests!(
     args, args_fault, atomics, clocks, fds, fs_cap, fs_io, fs_open, fs_path, fs_prestat,
-    fs_readdir, fs_ro, poll, proc, random, sandbox, stdio, wordfreq,
+    fs_readdir, fs_ro, limits, poll, proc, random, sandbox, stdio, wordfreq,
 );
 
 #[test]
