@@ -518,3 +518,62 @@ fn an_interruptible_engine_refuses_shared_memories_whose_waits_it_could_not_stop
             .is_ok()
     );
 }
+
+#[test]
+fn a_write_to_a_pipe_nobody_reads_is_stopped() {
+    let module = limits_guest(interruptible());
+    // stdout a pipe whose read end is kept and never read; and a FIFO the
+    // guest opens, whose reader opens it and never reads.
+    let dir = fifo_dir("limits-flood");
+    for target in ["stdout", "fifo"] {
+        let (read_end, write_end) = std::io::pipe().unwrap();
+        let builder = || match target {
+            "stdout" => host(&["flood"])
+                .stdout(Output::File(std::fs::File::from(OwnedFd::from(
+                    write_end.try_clone().unwrap(),
+                ))))
+                .build()
+                .unwrap(),
+            _ => host(&["flood", "/d/fifo"])
+                .preopen_dir(&dir, "/d")
+                .build()
+                .unwrap(),
+        };
+        let t0 = Instant::now();
+        // The FIFO's silent reader, for as long as the guests run.
+        let stop = std::sync::atomic::AtomicBool::new(false);
+        std::thread::scope(|s| {
+            let reader = (target == "fifo").then(|| {
+                s.spawn(|| {
+                    let f = std::fs::File::open(dir.join("fifo")).unwrap();
+                    while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                        std::thread::sleep(Duration::from_millis(10));
+                    }
+                    drop(f);
+                })
+            });
+            let limits = Limits::new().timeout(Duration::from_millis(100));
+            assert_eq!(
+                module.run_with(builder(), &limits, None).unwrap(),
+                Outcome::TimedOut,
+                "{target}"
+            );
+            if target == "stdout" {
+                // The same through an interrupt.
+                let mut inst = module.instantiate(builder()).unwrap();
+                let handle = inst.interrupt_handle().unwrap();
+                s.spawn(move || {
+                    std::thread::sleep(Duration::from_millis(100));
+                    handle.interrupt();
+                });
+                assert_eq!(inst.run().unwrap(), Outcome::Interrupted);
+            }
+            stop.store(true, std::sync::atomic::Ordering::SeqCst);
+            if let Some(r) = reader {
+                r.join().unwrap();
+            }
+        });
+        drop(read_end);
+        assert!(t0.elapsed() < HANG, "{target}");
+    }
+}

@@ -117,6 +117,8 @@ pub(crate) struct FileFd {
     /// the file and writes `fbig`. `None` while the host offset is the
     /// position.
     far: Option<u64>,
+    /// See [`FileFd::write_twin`].
+    twin: super::stdio::WriteTwin,
 }
 
 impl FileFd {
@@ -125,7 +127,16 @@ impl FileFd {
             file,
             filetype,
             far: None,
+            twin: super::stdio::WriteTwin::default(),
         }
+    }
+
+    /// The non-blocking twin to write to, for a FIFO or a device.
+    pub(crate) fn write_twin(&self) -> Option<std::sync::Arc<std::os::fd::OwnedFd>> {
+        if self.filetype == filetype::regular_file {
+            return None;
+        }
+        self.twin.get(AsFd::as_fd(&self.file))
     }
 }
 

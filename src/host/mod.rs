@@ -760,6 +760,32 @@ impl NativeWasiImports for WasiHost {
             Err(e) => return (e, 0),
         };
         let held = entry.rights_base;
+        // On an instance that can be stopped, a pipe, FIFO or terminal is
+        // written through a non-blocking twin, outside the lock, waiting
+        // through the cancel token while it is full.
+        if let Some(cancel) = ctx.cancel()
+            && held.contains(t::rights::fd_write)
+            && !entry.flags.contains(t::fdflags::nonblock)
+        {
+            let twin = match &entry.object {
+                FdObject::Output(stream) => stream.write_twin(),
+                FdObject::File(file) if !entry.flags.contains(t::fdflags::append) => {
+                    file.write_twin()
+                }
+                _ => None,
+            };
+            if let Some(twin) = twin {
+                drop(fds);
+                let written = with_ciovecs(ctx, iovs, iovs_len, |bufs| {
+                    stdio::write_cancellable(&twin, bufs, cancel).map_err(|e| match e {
+                        Some(e) => errno_map::from_io_error(&e),
+                        // Stopped: the guest ends before it sees this.
+                        None => errno::intr,
+                    })
+                });
+                return pair(written.map(|n| n as u32));
+            }
+        }
         let result = match &mut entry.object {
             FdObject::Output(stream) => {
                 if !held.contains(t::rights::fd_write) {

@@ -279,11 +279,65 @@ impl Detached {
 
 /// The live output side of an fd.
 pub(crate) enum OutputStream {
-    Inherit(HostStream),
+    Inherit(HostStream, WriteTwin),
     Null,
-    File(File),
+    File(File, WriteTwin),
     Capture(Capture),
     Writer(Box<dyn Write + Send>),
+}
+
+/// A non-blocking file description of its own for a pipe, FIFO or terminal
+/// that an fd writes to, opened on first use by an instance that can be
+/// interrupted: a write to a full pipe then waits through the cancel token,
+/// without the fd table's lock, instead of blocking in `write(2)`. (A
+/// duplicate fd would share the `O_NONBLOCK` flag with the embedder's or
+/// the guest's description; a reopen through `/proc/self/fd` does not.)
+#[derive(Default)]
+pub(crate) struct WriteTwin(std::sync::OnceLock<Option<Arc<std::os::fd::OwnedFd>>>);
+
+impl WriteTwin {
+    /// The twin of `fd`, or `None` for anything that cannot block a writer
+    /// for long (a regular file), or where `/proc` is missing or refuses
+    /// (a socket): writes then go to `fd` as they are.
+    pub(crate) fn get(&self, fd: std::os::fd::BorrowedFd<'_>) -> Option<Arc<std::os::fd::OwnedFd>> {
+        self.0
+            .get_or_init(|| {
+                let st = rustix::fs::fstat(fd).ok()?;
+                match rustix::fs::FileType::from_raw_mode(st.st_mode) {
+                    rustix::fs::FileType::Fifo | rustix::fs::FileType::CharacterDevice => {}
+                    _ => return None,
+                }
+                let path = format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(&fd));
+                rustix::fs::open(
+                    path.as_str(),
+                    rustix::fs::OFlags::WRONLY
+                        | rustix::fs::OFlags::NONBLOCK
+                        | rustix::fs::OFlags::CLOEXEC
+                        | rustix::fs::OFlags::NOCTTY,
+                    rustix::fs::Mode::empty(),
+                )
+                .ok()
+                .map(Arc::new)
+            })
+            .clone()
+    }
+}
+
+/// Writes `bufs` to a non-blocking `twin`, waiting through `cancel` while
+/// it is full; `Err(None)` when the guest was stopped meanwhile.
+pub(crate) fn write_cancellable(
+    twin: &std::os::fd::OwnedFd,
+    bufs: &[&[u8]],
+    cancel: &crate::limits::Cancel,
+) -> Result<usize, Option<io::Error>> {
+    loop {
+        match write_fd(twin.as_fd(), bufs) {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                cancel.wait_fd(twin.as_fd(), true, None).map_err(|_| None)?;
+            }
+            other => return other.map_err(Some),
+        }
+    }
 }
 
 impl InputStream {
@@ -378,26 +432,32 @@ impl OutputStream {
                     HostStream::Stdout => io::stdout().flush()?,
                     HostStream::Stderr => io::stderr().flush()?,
                 }
-                OutputStream::Inherit(which)
+                OutputStream::Inherit(which, WriteTwin::default())
             }
             Output::Null => OutputStream::Null,
-            Output::Path(p) => OutputStream::File(File::create(&p).map_err(|e| {
-                io::Error::new(
-                    e.kind(),
-                    format!("cannot open {:?}: {e}", p.display().to_string()),
-                )
-            })?),
-            Output::AppendPath(p) => {
-                OutputStream::File(File::options().append(true).create(true).open(&p).map_err(
-                    |e| {
+            Output::Path(p) => OutputStream::File(
+                File::create(&p).map_err(|e| {
+                    io::Error::new(
+                        e.kind(),
+                        format!("cannot open {:?}: {e}", p.display().to_string()),
+                    )
+                })?,
+                WriteTwin::default(),
+            ),
+            Output::AppendPath(p) => OutputStream::File(
+                File::options()
+                    .append(true)
+                    .create(true)
+                    .open(&p)
+                    .map_err(|e| {
                         io::Error::new(
                             e.kind(),
                             format!("cannot open {:?}: {e}", p.display().to_string()),
                         )
-                    },
-                )?)
-            }
-            Output::File(f) => OutputStream::File(f),
+                    })?,
+                WriteTwin::default(),
+            ),
+            Output::File(f) => OutputStream::File(f, WriteTwin::default()),
             Output::Capture(c) => OutputStream::Capture(c),
             Output::Writer(w) => OutputStream::Writer(w),
         })
@@ -407,7 +467,7 @@ impl OutputStream {
     /// fewer than asked (as with `writev`).
     pub(crate) fn write(&mut self, bufs: &[&[u8]]) -> io::Result<usize> {
         match self {
-            OutputStream::Inherit(which) => {
+            OutputStream::Inherit(which, _) => {
                 let fd = match which {
                     HostStream::Stdout => rustix::stdio::stdout(),
                     HostStream::Stderr => rustix::stdio::stderr(),
@@ -415,7 +475,7 @@ impl OutputStream {
                 write_fd(fd, bufs)
             }
             OutputStream::Null => Ok(bufs.iter().map(|b| b.len()).sum()),
-            OutputStream::File(f) => write_fd(f.as_fd(), bufs),
+            OutputStream::File(f, _) => write_fd(f.as_fd(), bufs),
             OutputStream::Capture(c) => Ok(c.append(bufs)),
             OutputStream::Writer(w) => {
                 let mut n = 0;
@@ -431,18 +491,28 @@ impl OutputStream {
 
     pub(crate) fn filetype(&self) -> filetype {
         match self {
-            OutputStream::Inherit(HostStream::Stdout) => fd_filetype(rustix::stdio::stdout()),
-            OutputStream::Inherit(HostStream::Stderr) => fd_filetype(rustix::stdio::stderr()),
-            OutputStream::File(f) => fd_filetype(f.as_fd()),
+            OutputStream::Inherit(HostStream::Stdout, _) => fd_filetype(rustix::stdio::stdout()),
+            OutputStream::Inherit(HostStream::Stderr, _) => fd_filetype(rustix::stdio::stderr()),
+            OutputStream::File(f, _) => fd_filetype(f.as_fd()),
             _ => filetype::unknown,
+        }
+    }
+
+    /// The non-blocking twin to write to, for an fd that may block.
+    pub(crate) fn write_twin(&self) -> Option<Arc<std::os::fd::OwnedFd>> {
+        match self {
+            OutputStream::Inherit(_, twin) | OutputStream::File(_, twin) => {
+                twin.get(self.host_fd()?)
+            }
+            _ => None,
         }
     }
 
     pub(crate) fn host_fd(&self) -> Option<std::os::fd::BorrowedFd<'_>> {
         match self {
-            OutputStream::Inherit(HostStream::Stdout) => Some(rustix::stdio::stdout()),
-            OutputStream::Inherit(HostStream::Stderr) => Some(rustix::stdio::stderr()),
-            OutputStream::File(f) => Some(f.as_fd()),
+            OutputStream::Inherit(HostStream::Stdout, _) => Some(rustix::stdio::stdout()),
+            OutputStream::Inherit(HostStream::Stderr, _) => Some(rustix::stdio::stderr()),
+            OutputStream::File(f, _) => Some(f.as_fd()),
             _ => None,
         }
     }

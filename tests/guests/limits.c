@@ -12,6 +12,8 @@
  *                  comes), read it to its end, print "read N bytes"
  *   open_write PATH open PATH for writing (a FIFO blocks until a reader
  *                  comes), write "hello", print "wrote"
+ *   flood [PATH]   write 64 KiB blocks to PATH (or stdout) for ever; a
+ *                  pipe nobody reads fills up and the write blocks
  */
 #include <fcntl.h>
 #include <unistd.h>
@@ -69,6 +71,13 @@ int main(int argc, char **argv) {
             kept = p;
         }
         say("grew %ld MiB\n", got);
+    } else if (streq(mode, "flood")) {
+        int fd = argc > 2 ? open(arg, O_WRONLY) : 1;
+        static char block[65536];
+        memset(block, 'x', sizeof block);
+        for (;;)
+            if (fd < 0 || write(fd, block, sizeof block) < 0)
+                return 4;
     } else if (streq(mode, "count")) {
         uint64_t n = (uint64_t)atoll(arg), x = 1;
         for (uint64_t i = 0; i < n; i++)
