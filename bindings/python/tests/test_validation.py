@@ -354,6 +354,12 @@ def test_call_checks_name_and_results() -> None:
             inst.call("add", *args, results=-1)
         with pytest.raises(OverflowError, match="results"):
             inst.call("add", *args, results=SIZE_MAX + 2)
+        # More than any wasm function returns: refused before a buffer of
+        # that size is allocated (2**40 values would be 16 TiB).
+        with pytest.raises(ValueError, match="at most 1000"):
+            inst.call("add", *args, results=2**40)
+        with pytest.raises(wasihost.LinkError, match="room for 1000 results"):
+            inst.call("add", *args, results=1000)
         with pytest.raises(TypeError, match="name"):
             inst.call(5, *args, results=1)  # type: ignore[arg-type]
 

@@ -66,6 +66,11 @@ def _fileno(obj: Any) -> int | None:
     return fd if isinstance(fd, int) and fd >= 0 else None
 
 
+#: The most values a wasm function can return (the limit wasmtime's
+#: validator enforces); a larger ``results`` is refused before allocating.
+_MAX_RESULTS = 1000
+
+
 class Stream(enum.IntEnum):
     """A guest standard stream."""
 
@@ -845,13 +850,19 @@ class Instance(Handle):
 
         ``results`` is how many values the function returns (wasm has no
         default; a wrong count raises :class:`~wasihost.LinkError` naming the
-        function's type). Returns None for 0 results, the value for 1 (an
+        function's type; more than 1000, the most a wasm function can
+        return, raises ``ValueError``). Returns None for 0 results, the value for 1 (an
         ``int`` for i32/i64, a ``float`` for f32/f64), a tuple for more.
 
         A guest that calls ``proc_exit`` raises :class:`~wasihost.GuestExit`
         (its ``.code``); traps and interrupts raise as in :meth:`run`.
         """
         results = _validate.size(results, "results")
+        if results > _MAX_RESULTS:
+            # Checked before the buffer for them is allocated.
+            raise ValueError(
+                f"results is {results}, but a wasm function returns at most {_MAX_RESULTS} values"
+            )
         n = _validate.export_name(name, "name")
         argv = (_ffi.wasihost_val_t * max(len(args), 1))()
         for idx, a in enumerate(args):
