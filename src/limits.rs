@@ -374,6 +374,22 @@ impl Cancel {
     }
 }
 
+/// One `poll(2)` on `fds`, up to `timeout` (forever for `None`): how many
+/// are ready; an interrupted poll (`EINTR`) reports none.
+pub(crate) fn poll_once(
+    fds: &mut [PollFd<'_>],
+    timeout: Option<Duration>,
+) -> Result<usize, rustix::io::Errno> {
+    let ts = timeout.map(|d| rustix::time::Timespec {
+        tv_sec: d.as_secs().min(i64::MAX as u64) as i64,
+        tv_nsec: d.subsec_nanos() as _,
+    });
+    match rustix::event::poll(fds, ts.as_ref()) {
+        Err(rustix::io::Errno::INTR) => Ok(0),
+        other => other,
+    }
+}
+
 /// `poll(2)` on `fds` plus `wake`: whether one of `fds` (not `wake`) is
 /// ready. Returns at once if `wake` is readable.
 fn poll_with<'a>(
@@ -381,17 +397,7 @@ fn poll_with<'a>(
     wake: Option<BorrowedFd<'a>>,
     timeout: Option<Duration>,
 ) -> io::Result<bool> {
-    let ts = timeout.map(|d| rustix::time::Timespec {
-        tv_sec: d.as_secs().min(i64::MAX as u64) as i64,
-        tv_nsec: d.subsec_nanos() as _,
-    });
-    let run = |set: &mut [PollFd<'_>]| -> io::Result<usize> {
-        match rustix::event::poll(set, ts.as_ref()) {
-            Ok(n) => Ok(n),
-            Err(rustix::io::Errno::INTR) => Ok(0),
-            Err(e) => Err(e.into()),
-        }
-    };
+    let run = |set: &mut [PollFd<'_>]| poll_once(set, timeout).map_err(io::Error::from);
     let Some(wake) = wake else {
         return run(fds).map(|n| n > 0);
     };

@@ -237,14 +237,9 @@ fn poll_host_fds(
 /// `poll(2)` on `fds` up to `timeout`; an interrupted poll reports
 /// nothing ready.
 fn poll_now(fds: &mut [PollFd<'_>], timeout: Option<Duration>) -> Result<(), errno> {
-    let ts = timeout.map(|d| rustix::time::Timespec {
-        tv_sec: d.as_secs().min(i64::MAX as u64) as i64,
-        tv_nsec: d.subsec_nanos() as _,
-    });
-    match rustix::event::poll(fds, ts.as_ref()) {
-        Ok(_) | Err(rustix::io::Errno::INTR) => Ok(()),
-        Err(e) => Err(super::errno_map::from_rustix(e)),
-    }
+    crate::limits::poll_once(fds, timeout)
+        .map(|_| ())
+        .map_err(super::errno_map::from_rustix)
 }
 
 fn resolve(host: &WasiHost, s: &subscription, start: Instant) -> Wait {
