@@ -43,6 +43,57 @@
 // truncating it.
 #define WASIHOST_OUTPUT_APPEND 1
 
+// A handler's return value (instead of a WASI errno): end the guest as if
+// it called `proc_exit` with the code given to `wasihost_call_set_exit`.
+#define WASIHOST_CALL_EXIT -1
+
+// A handler's return value (instead of a WASI errno): end the guest with
+// a trap (kind `WASIHOST_ERROR_KIND_TRAP`, trap code
+// `WASIHOST_TRAP_HANDLER`) carrying the message given to
+// `wasihost_call_set_trap`.
+#define WASIHOST_CALL_TRAP -2
+
+// `wasihost_call_arg_kind`: a file descriptor.
+#define WASIHOST_ARG_FD 0
+
+// `wasihost_call_arg_kind`: an unsigned number (size, offset, timestamp).
+#define WASIHOST_ARG_INT 1
+
+// `wasihost_call_arg_kind`: a signed number (the value is its two's
+// complement; cast it to `int64_t`).
+#define WASIHOST_ARG_SIGNED 2
+
+// `wasihost_call_arg_kind`: a set of flags.
+#define WASIHOST_ARG_FLAGS 3
+
+// `wasihost_call_arg_kind`: an enumeration value.
+#define WASIHOST_ARG_ENUM 4
+
+// `wasihost_call_arg_kind`: an offset into guest memory (a structure or
+// an array).
+#define WASIHOST_ARG_PTR 5
+
+// `wasihost_call_arg_kind`: bytes the call reads, such as a path; read
+// them with `wasihost_call_arg_bytes`. The next argument is the length.
+#define WASIHOST_ARG_PATH 6
+
+// `wasihost_call_arg_kind`: bytes the call fills; fill them through
+// `wasihost_call_arg_bytes`. The next argument is the length.
+#define WASIHOST_ARG_BUF 7
+
+// `wasihost_call_arg_kind`: an array of iovecs, each read or filled
+// through `wasihost_call_iovec`. The next argument is the count.
+#define WASIHOST_ARG_IOVS 8
+
+// `wasihost_call_arg_kind`: the length or count of the argument before.
+#define WASIHOST_ARG_LEN 9
+
+// One WASI call in flight, handed to a `wasihost_call_handler_t` or a
+// `wasihost_trace_callback_t`. It is valid only during that callback, on
+// that thread: do not keep the pointer, nor any pointer into guest memory
+// obtained from it.
+typedef struct wasihost_call_t wasihost_call_t;
+
 // A reusable description of what a guest is granted and the limits it
 // runs under. Nothing is granted by default: no arguments, no
 // environment, no directories, stdin at end of file, stdout and stderr
@@ -73,8 +124,9 @@ typedef struct wasihost_interrupt_handle_t wasihost_interrupt_handle_t;
 typedef struct wasihost_module_t wasihost_module_t;
 
 // Supplies the guest's stdin: write up to `cap` bytes to `buf`, store how
-// many in `*nread_out` (0 means end of input) and return 0; any other
-// return value fails the guest's read with errno `io`. The same thread
+// many in `*nread_out` (0 means end of input) and return 0; a WASI errno
+// (1 to 76) fails the guest's read with that errno, any other value with
+// errno `io` (29). The same thread
 // and reentrancy rules as `wasihost_write_callback_t` apply.
 typedef int32_t (*wasihost_read_callback_t)(void *userdata, uint8_t *buf, size_t cap, size_t *nread_out);
 
@@ -88,9 +140,10 @@ typedef void (*wasihost_finalizer_t)(void *userdata);
 typedef uint32_t wasihost_stream_t;
 
 // Receives what the guest writes to a stream: `len` bytes at `data`,
-// valid only during the call. Return 0 when the bytes were consumed; any
-// other value fails the guest's write with errno `io` (the guest sees an
-// I/O error; the run goes on). Called on the thread running the guest,
+// valid only during the call. Return 0 when the bytes were consumed; a
+// WASI errno (1 to 76, `WASIHOST_ERRNO_*` of wasi/api.h: 51 is `nospc`)
+// fails the guest's write with that errno; any other value fails it with
+// errno `io` (29). The run goes on. Called on the thread running the guest,
 // possibly concurrently when several instances of one config run at
 // once. It must not call back into the instance that is running, and
 // must not unwind (a C++ exception or `longjmp`) through the library.
@@ -106,6 +159,38 @@ typedef uint32_t wasihost_error_kind_t;
 // The kind of a trap (one of the `WASIHOST_TRAP_*` values), given by
 // `wasihost_error_trap_code`.
 typedef uint32_t wasihost_trap_code_t;
+
+// Handles one WASI call. Return a WASI errno (0 for success, 1 to 76,
+// as in `wasi/api.h`) for the guest, `wasihost_call_set_exit(...)` to end
+// the guest with an exit code, or `wasihost_call_set_trap(...)` to trap
+// it. Any other value traps the guest with a message naming the call and
+// the value. On success the call's results (set with
+// `wasihost_call_set_result`, or filled by `wasihost_call_default`) are
+// written to the guest. Called on the thread running the guest; it must
+// not call into the instance that is running, nor unwind through the
+// library.
+typedef int32_t (*wasihost_call_handler_t)(void *userdata, wasihost_call_t *call);
+
+// Receives one finished WASI call: `json` is the record as one line of
+// JSON without the newline (`len` bytes, not NUL-terminated), and `call`
+// can be read with the `wasihost_call_*` getters, `wasihost_call_errno`,
+// `wasihost_call_duration_ns` and `wasihost_call_instance` among them
+// (not changed). Both are valid only during the call. Same thread rules
+// as a handler.
+typedef void (*wasihost_trace_callback_t)(void *userdata, const wasihost_call_t *call, const char *json, size_t len);
+
+// Reads clock `clock_id` (0 realtime, 1 monotonic, 2 process CPU time,
+// 3 thread CPU time) into `*time_out` in nanoseconds; returns 0 or a
+// WASI errno for the guest (28, `inval`, for a clock it does not have).
+typedef int32_t (*wasihost_clock_now_t)(void *userdata, uint32_t clock_id, uint64_t *time_out);
+
+// Waits `ns` nanoseconds of the clock's monotonic time (or makes it pass,
+// for a virtual clock); returns 0 or a WASI errno.
+typedef int32_t (*wasihost_clock_sleep_t)(void *userdata, uint64_t ns);
+
+// Fills `len` bytes at `buf` with random bytes; returns 0 or a WASI
+// errno for the guest's `random_get`.
+typedef int32_t (*wasihost_random_callback_t)(void *userdata, uint8_t *buf, size_t len);
 
 // The type of a `wasihost_val_t` (one of the `WASIHOST_VAL_*` values).
 typedef uint32_t wasihost_valkind_t;
@@ -274,6 +359,10 @@ typedef struct {
 
 // A WASI method of the host panicked (a bug in wasihost).
 #define WASIHOST_TRAP_HOST_PANIC 12
+
+// A call handler trapped the guest (`WASIHOST_CALL_TRAP`, an invalid
+// return value, a failure in a binding's handler).
+#define WASIHOST_TRAP_HANDLER 13
 
 // A 32-bit integer, `of.i32`.
 #define WASIHOST_VAL_I32 0
@@ -485,6 +574,153 @@ const char *wasihost_error_kind_name(wasihost_error_kind_t kind);
 
 // Frees an error. NULL is a no-op.
 void wasihost_error_delete(wasihost_error_t *error);
+
+// Handles the calls in `calls` with `handler`: a comma-separated list of
+// call names (`path_open`) and groups (`args`, `clock`, `fd`, `path`,
+// `poll`, `proc`, `random`, `sock`; `fs` for `fd` and `path`; `all`),
+// `calls_len` bytes. It replaces a handler set before for any of them; a
+// NULL `handler` removes theirs. Every instance made from the config
+// afterwards routes those calls through the handler; a call without one
+// costs nothing extra. `finalizer(userdata)` runs once when no config or
+// instance uses the handler any more.
+wasihost_error_t *wasihost_config_set_call_handler(wasihost_config_t *config, const uint8_t *calls, size_t calls_len, wasihost_call_handler_t handler, void *userdata, wasihost_finalizer_t finalizer);
+
+// Traces the calls chosen by `filter` (a list as for
+// `wasihost_config_set_call_handler`; empty or NULL for every call) to
+// the file at `path`, created or truncated now: one JSON object per line,
+// `{"instance":N,"call":"path_open","args":{...},"errno":"success",
+// "results":{...},"ns":N}`, with paths as text and flags by name. All
+// instances of the config write to it (their lines tell them apart by
+// `instance`); an instance's lines are in the file when it is deleted.
+// Replaces a trace set before.
+wasihost_error_t *wasihost_config_set_trace_file(wasihost_config_t *config, const uint8_t *path, size_t path_len, const uint8_t *filter, size_t filter_len);
+
+// Traces the calls chosen by `filter` (as for
+// `wasihost_config_set_trace_file`) to `callback`; a NULL callback
+// removes the trace. Replaces a trace set before.
+wasihost_error_t *wasihost_config_set_trace_callback(wasihost_config_t *config, const uint8_t *filter, size_t filter_len, wasihost_trace_callback_t callback, void *userdata, wasihost_finalizer_t finalizer);
+
+// Deterministic time and randomness for every instance of the config:
+// the wall clock frozen at 2000-01-01T00:00:00Z, a monotonic clock that
+// starts at 0 and advances only by what the guest sleeps (at once, without
+// waiting), and random bytes from `seed`. Replaces a clock or random
+// source set before (as they replace this).
+wasihost_error_t *wasihost_config_set_deterministic(wasihost_config_t *config, uint64_t seed);
+
+// The guest's clocks come from `now`; `sleep`, when not NULL, makes the
+// guest's waits (`poll_oneoff` clock subscriptions) pass on that clock,
+// else they are real sleeps. Shared by every instance of the config.
+// Replaces the deterministic preset's clock.
+wasihost_error_t *wasihost_config_set_clock(wasihost_config_t *config, wasihost_clock_now_t now, wasihost_clock_sleep_t sleep, void *userdata, wasihost_finalizer_t finalizer);
+
+// The guest's `random_get` bytes come from `callback`. Shared by every
+// instance of the config. Replaces the deterministic preset's seed.
+wasihost_error_t *wasihost_config_set_random_callback(wasihost_config_t *config, wasihost_random_callback_t callback, void *userdata, wasihost_finalizer_t finalizer);
+
+// The call's name, e.g. `"path_open"`: a static NUL-terminated string
+// (NULL for a NULL call).
+const char *wasihost_call_name(const wasihost_call_t *call);
+
+// The number of the call's arguments (the out-pointers are not
+// arguments).
+size_t wasihost_call_arg_count(const wasihost_call_t *call);
+
+// The name of argument `index` as the witx spells it (`"path"`), a static
+// NUL-terminated string; NULL past the last.
+const char *wasihost_call_arg_name(const wasihost_call_t *call, size_t index);
+
+// The index of the argument called `name` (`name_len` bytes), or -1.
+int32_t wasihost_call_arg_index(const wasihost_call_t *call, const uint8_t *name, size_t name_len);
+
+// How to read argument `index`: one of `WASIHOST_ARG_*`
+// (`WASIHOST_ARG_INT` past the last).
+uint32_t wasihost_call_arg_kind(const wasihost_call_t *call, size_t index);
+
+// Argument `index` (a pointer is an offset into guest memory, a signed
+// value its two's complement); 0 past the last.
+uint64_t wasihost_call_arg(const wasihost_call_t *call, size_t index);
+
+// Sets argument `index` for a later `wasihost_call_default` (a value that
+// does not fit the argument's type makes the default answer `inval`).
+// Returns false past the last argument, and in a trace callback.
+bool wasihost_call_set_arg(wasihost_call_t *call, size_t index, uint64_t value);
+
+// The bytes of argument `index` when it is a `WASIHOST_ARG_PATH` or
+// `WASIHOST_ARG_BUF` (its offset and the length after it): `*data` points
+// into guest memory, `*len` bytes, valid during the callback; a
+// `WASIHOST_ARG_BUF` may be written (not in a trace callback). Returns 0,
+// or the errno the default would meet: 21 (`fault`) when they lie
+// outside guest memory, 28 (`inval`) for another kind of argument or a
+// NULL out-pointer.
+int32_t wasihost_call_arg_bytes(const wasihost_call_t *call, size_t index, uint8_t **data, size_t *len);
+
+// Iovec `k` of argument `index` when it is a `WASIHOST_ARG_IOVS`: its
+// buffer in guest memory (`*data`, `*len` bytes), valid during the
+// callback; the buffers of `fd_read`, `fd_pread` and `sock_recv` may be
+// filled. The count is the argument after `index`. Returns 0, 21
+// (`fault`) when the iovec or its buffer lies outside guest memory, or 28
+// (`inval`) for `k` past the count or another kind of argument.
+int32_t wasihost_call_iovec(const wasihost_call_t *call, size_t index, uint32_t k, uint8_t **data, size_t *len);
+
+// The guest's linear memory (`*len` bytes), valid during the callback;
+// writable in a handler. NULL for a NULL call.
+uint8_t *wasihost_call_memory(const wasihost_call_t *call, size_t *len);
+
+// Runs the default implementation of the call with its current arguments
+// (any number of times), which fills its results. Returns its errno, or
+// 52 (`nosys`) in a trace callback. For `proc_exit` it records the exit,
+// which happens when the handler returns.
+int32_t wasihost_call_default(wasihost_call_t *call);
+
+// The number of the call's results (written through the guest's
+// out-pointers on success).
+size_t wasihost_call_result_count(const wasihost_call_t *call);
+
+// The name of result `index` (`"opened_fd"`, `"nread"`), a static
+// NUL-terminated string; NULL past the last.
+const char *wasihost_call_result_name(const wasihost_call_t *call, size_t index);
+
+// Result `index` as a number (a structure result gives its first 8
+// bytes; read it with `wasihost_call_result_bytes`); 0 past the last.
+uint64_t wasihost_call_result(const wasihost_call_t *call, size_t index);
+
+// Sets result `index` to a number. Returns false for a structure result
+// (`fdstat`, `filestat`, `prestat`: write them through
+// `wasihost_call_result_bytes`), past the last result, and in a trace
+// callback.
+bool wasihost_call_set_result(wasihost_call_t *call, size_t index, uint64_t value);
+
+// Result `index` in the layout of guest memory (a `filestat` as
+// `__wasi_filestat_t` of wasi/api.h), `*len` bytes, valid during the
+// callback and writable in a handler; NULL past the last.
+uint8_t *wasihost_call_result_bytes(wasihost_call_t *call, size_t index, size_t *len);
+
+// Records the exit code for a handler that ends the guest; returns
+// `WASIHOST_CALL_EXIT`, so a handler can `return
+// wasihost_call_set_exit(call, 3);`.
+int32_t wasihost_call_set_exit(wasihost_call_t *call, uint32_t code);
+
+// Records the message (`len` bytes of UTF-8; invalid bytes are replaced)
+// for a handler that traps the guest; returns `WASIHOST_CALL_TRAP`, so a
+// handler can `return wasihost_call_set_trap(call, msg, strlen(msg));`.
+int32_t wasihost_call_set_trap(wasihost_call_t *call, const uint8_t *message, size_t len);
+
+// In a trace callback, how the call ended: its WASI errno,
+// `WASIHOST_CALL_EXIT` or `WASIHOST_CALL_TRAP`. In a handler, the errno
+// of the last `wasihost_call_default`, or -3 before one ran.
+int32_t wasihost_call_errno(const wasihost_call_t *call);
+
+// In a trace callback, the exit code of a call that ended the guest
+// (`proc_exit`, or a handler's exit); 0 otherwise.
+uint32_t wasihost_call_exit_code(const wasihost_call_t *call);
+
+// In a trace callback, how long the host took over the call, in
+// nanoseconds (the handler included); 0 in a handler.
+uint64_t wasihost_call_duration_ns(const wasihost_call_t *call);
+
+// In a trace callback, the number of the instance that made the call
+// (unique in the process, from 1); 0 in a handler.
+uint64_t wasihost_call_instance(const wasihost_call_t *call);
 
 // Instantiates `module` with what `config` grants and under its limits:
 // opens its preopened directories and stdio files, makes fresh capture

@@ -47,6 +47,8 @@ pub mod wasi_snapshot_preview1;
 
 pub use cache::{CacheStatus, ModuleCache};
 pub use error::{Error, ErrorKind};
-pub use host::{Capture, Input, Output, RandomSource, WasiHost, WasiHostBuilder};
+pub use host::{
+    Capture, Clock, Input, Output, RandomSource, VirtualClock, WasiHost, WasiHostBuilder,
+};
 pub use limits::{InterruptHandle, Limits};
 pub use run::{Engine, EngineBuilder, Instance, Module, Outcome, Trap, TrapCode};

@@ -10,7 +10,8 @@ use wasmtime::{Config, InstancePre, Linker, Store, UpdateDeadline, Val};
 
 use crate::error::{Error, ErrorKind};
 use crate::limits::{Cancel, InterruptHandle, Interrupted, Limits, TimedOut};
-use crate::wasi_snapshot_preview1::link::{self, HostPanic, ProcExit, WasiState};
+use crate::wasi_snapshot_preview1::calls::Hooks;
+use crate::wasi_snapshot_preview1::link::{self, HandlerTrap, HostPanic, ProcExit, WasiState};
 use crate::wasi_snapshot_preview1::native::NativeWasiImports;
 
 /// A compilation and execution environment for modules (a
@@ -323,7 +324,20 @@ impl Module {
         limits: &Limits,
         interrupt: Option<&InterruptHandle>,
     ) -> Result<Instance<T>, Error> {
-        match self.instantiate_or_end(imports, limits, interrupt)? {
+        self.instantiate_with_hooks(imports, limits, interrupt, None)
+    }
+
+    /// [`Module::instantiate_with`], with the instance's WASI calls routed
+    /// through `hooks` (handlers and a tracer, see [`Hooks`]), the start
+    /// function's included.
+    pub fn instantiate_with_hooks<T: NativeWasiImports>(
+        &self,
+        imports: T,
+        limits: &Limits,
+        interrupt: Option<&InterruptHandle>,
+        hooks: Option<&Hooks>,
+    ) -> Result<Instance<T>, Error> {
+        match self.instantiate_or_end(imports, limits, interrupt, hooks)? {
             Ok(instance) => Ok(instance),
             Err(outcome) => Err(Error::new(
                 ErrorKind::Link,
@@ -340,10 +354,12 @@ impl Module {
         imports: T,
         limits: &Limits,
         interrupt: Option<&InterruptHandle>,
+        hooks: Option<&Hooks>,
     ) -> Result<Result<Instance<T>, Outcome>, Error> {
         let pre = self.linked_for::<T>()?;
         self.check_limits(limits, interrupt)?;
         let (mut store, cancel) = self.new_store(imports, limits, interrupt);
+        store.data_mut().set_hooks(hooks);
         let entry = match &cancel {
             Some(c) => Some(c.enter(limits.get_timeout())?),
             None => None,
@@ -427,7 +443,7 @@ impl Module {
         });
         let mut store = Store::new(
             &engine.inner,
-            WasiState::limited(imports, limits, cancel.clone()),
+            WasiState::limited(imports, limits, cancel.clone(), None),
         );
         store.limiter(|s| &mut s.limiter);
         if let Some(c) = &cancel {
@@ -489,7 +505,25 @@ impl Module {
                 "module has no `_start` export: it is not a WASI command".to_string(),
             ));
         }
-        match self.instantiate_or_end(imports, limits, interrupt)? {
+        self.run_with_hooks(imports, limits, interrupt, None)
+    }
+
+    /// [`Module::run_with`], with the guest's WASI calls routed through
+    /// `hooks` (see [`Hooks`]).
+    pub fn run_with_hooks<T: NativeWasiImports>(
+        &self,
+        imports: T,
+        limits: &Limits,
+        interrupt: Option<&InterruptHandle>,
+        hooks: Option<&Hooks>,
+    ) -> Result<Outcome, Error> {
+        if self.inner.get_export("_start").is_none() {
+            return Err(Error::new(
+                ErrorKind::Link,
+                "module has no `_start` export: it is not a WASI command".to_string(),
+            ));
+        }
+        match self.instantiate_or_end(imports, limits, interrupt, hooks)? {
             Ok(mut instance) => instance.run(),
             Err(outcome) => Ok(outcome),
         }
@@ -766,6 +800,9 @@ pub enum TrapCode {
     HeapMisaligned = 11,
     /// A WASI method of the host panicked.
     HostPanic = 12,
+    /// A call handler ([`CallHandler`](crate::wasi_snapshot_preview1::CallHandler))
+    /// ended the guest with a trap, or failed.
+    Handler = 13,
 }
 
 impl TrapCode {
@@ -801,6 +838,12 @@ fn outcome_of<T>(e: wasmtime::Error, store: &Store<WasiState<T>>) -> Outcome {
     }
     if e.downcast_ref::<TimedOut>().is_some() {
         return Outcome::TimedOut;
+    }
+    if let Some(h) = e.downcast_ref::<HandlerTrap>() {
+        return Outcome::Trap(Trap {
+            code: TrapCode::Handler,
+            message: h.to_string(),
+        });
     }
     if let Some(p) = e.downcast_ref::<HostPanic>() {
         return Outcome::Trap(Trap {

@@ -20,8 +20,11 @@ use std::sync::Arc;
 
 use super::{FfiError, arg_bytes, arg_mut, guard, guard_or, path_arg, wasihost_error_t};
 use crate::error::Error;
-use crate::host::{Capture, Input, Output, WasiHost};
+use crate::host::errno_map::GuestErrno;
+use crate::host::{Capture, Clock, Entropy, Input, Output, WasiHost};
 use crate::limits::Limits;
+use crate::wasi_snapshot_preview1::calls::Hooks;
+use crate::wasi_snapshot_preview1::types::errno;
 
 /// Which standard stream (one of `WASIHOST_STDIN`, `WASIHOST_STDOUT`,
 /// `WASIHOST_STDERR`).
@@ -44,9 +47,10 @@ pub const WASIHOST_PREOPEN_READONLY: u32 = 1;
 pub const WASIHOST_OUTPUT_APPEND: u32 = 1;
 
 /// Receives what the guest writes to a stream: `len` bytes at `data`,
-/// valid only during the call. Return 0 when the bytes were consumed; any
-/// other value fails the guest's write with errno `io` (the guest sees an
-/// I/O error; the run goes on). Called on the thread running the guest,
+/// valid only during the call. Return 0 when the bytes were consumed; a
+/// WASI errno (1 to 76, `WASIHOST_ERRNO_*` of wasi/api.h: 51 is `nospc`)
+/// fails the guest's write with that errno; any other value fails it with
+/// errno `io` (29). The run goes on. Called on the thread running the guest,
 /// possibly concurrently when several instances of one config run at
 /// once. It must not call back into the instance that is running, and
 /// must not unwind (a C++ exception or `longjmp`) through the library.
@@ -55,8 +59,9 @@ pub type wasihost_write_callback_t =
     Option<unsafe extern "C" fn(userdata: *mut c_void, data: *const u8, len: usize) -> i32>;
 
 /// Supplies the guest's stdin: write up to `cap` bytes to `buf`, store how
-/// many in `*nread_out` (0 means end of input) and return 0; any other
-/// return value fails the guest's read with errno `io`. The same thread
+/// many in `*nread_out` (0 means end of input) and return 0; a WASI errno
+/// (1 to 76) fails the guest's read with that errno, any other value with
+/// errno `io` (29). The same thread
 /// and reentrancy rules as `wasihost_write_callback_t` apply.
 #[allow(non_camel_case_types)]
 pub type wasihost_read_callback_t = Option<
@@ -75,8 +80,8 @@ pub type wasihost_read_callback_t = Option<
 pub type wasihost_finalizer_t = Option<unsafe extern "C" fn(userdata: *mut c_void)>;
 
 /// Userdata plus its finalizer, which runs when the last holder drops it.
-struct Userdata {
-    ptr: *mut c_void,
+pub(crate) struct Userdata {
+    pub(crate) ptr: *mut c_void,
     finalizer: wasihost_finalizer_t,
 }
 
@@ -146,6 +151,14 @@ pub struct wasihost_config_t {
     stdout: OutSpec,
     stderr: OutSpec,
     pub(crate) limits: Limits,
+    /// Call handlers and the tracer.
+    pub(crate) hooks: Hooks,
+    /// The seed of the deterministic preset, when on.
+    pub(crate) deterministic: Option<u64>,
+    /// The embedder's clock.
+    pub(crate) clock: Option<Arc<dyn Clock>>,
+    /// The embedder's random bytes.
+    pub(crate) entropy: Option<Arc<dyn Entropy>>,
 }
 
 /// The capture buffers of one instance, for stdout and stderr.
@@ -167,6 +180,15 @@ impl wasihost_config_t {
         }
         if let Some(n) = self.max_open_fds {
             b = b.max_open_fds(n);
+        }
+        if let Some(seed) = self.deterministic {
+            b = b.deterministic(seed);
+        }
+        if let Some(clock) = &self.clock {
+            b = b.shared_clock(clock.clone());
+        }
+        if let Some(entropy) = &self.entropy {
+            b = b.shared_random(entropy.clone());
         }
         let dup = |fd: &OwnedFd, what: &str| {
             fd.try_clone().map(File::from).map_err(|e| {
@@ -209,7 +231,7 @@ impl wasihost_config_t {
                         // userdata and a buffer valid for the call.
                         match unsafe { f(ud.ptr, data.as_ptr(), data.len()) } {
                             0 => Ok(()),
-                            rc => Err(io::Error::other(format!("{what} callback failed ({rc})"))),
+                            rc => Err(callback_error(what, rc)),
                         }
                     })
                 }
@@ -232,7 +254,7 @@ impl io::Read for ReadCallback {
         // of buf.len() writable bytes and a valid out-pointer.
         let rc = unsafe { (self.f)(self.userdata.ptr, buf.as_mut_ptr(), buf.len(), &mut n) };
         if rc != 0 {
-            return Err(io::Error::other(format!("stdin callback failed ({rc})")));
+            return Err(callback_error("stdin", rc));
         }
         if n > buf.len() {
             return Err(io::Error::other(format!(
@@ -244,9 +266,21 @@ impl io::Read for ReadCallback {
     }
 }
 
+/// The error of a stdio callback that returned `rc`: the WASI errno `rc`
+/// when it is one (1 to 76), else `io`.
+fn callback_error(what: &str, rc: i32) -> io::Error {
+    match u16::try_from(rc).ok().and_then(errno::from_raw) {
+        Some(e) if e != errno::success => GuestErrno(e).into(),
+        _ => io::Error::other(format!("{what} callback failed ({rc})")),
+    }
+}
+
 /// Takes ownership of a callback's userdata: from here on, every path
 /// (success or error) ends with the finalizer running once.
-fn own_userdata(userdata: *mut c_void, finalizer: wasihost_finalizer_t) -> Arc<Userdata> {
+pub(crate) fn own_userdata(
+    userdata: *mut c_void,
+    finalizer: wasihost_finalizer_t,
+) -> Arc<Userdata> {
     Arc::new(Userdata {
         ptr: userdata,
         finalizer,
@@ -275,7 +309,7 @@ fn dup_fd(fd: i32, what: &str) -> Result<Arc<OwnedFd>, FfiError> {
 }
 
 /// Runs a setter body on the config.
-fn with_config(
+pub(crate) fn with_config(
     config: *mut wasihost_config_t,
     body: impl FnOnce(&mut wasihost_config_t) -> Result<(), FfiError>,
 ) -> *mut wasihost_error_t {
@@ -317,6 +351,10 @@ pub extern "C" fn wasihost_config_new() -> *mut wasihost_config_t {
             stdout: OutSpec::Null,
             stderr: OutSpec::Null,
             limits: Limits::default(),
+            hooks: Hooks::new(),
+            deterministic: None,
+            clock: None,
+            entropy: None,
         }))
     })
 }

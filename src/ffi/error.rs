@@ -87,6 +87,9 @@ pub const WASIHOST_TRAP_NULL_REFERENCE: wasihost_trap_code_t = 10;
 pub const WASIHOST_TRAP_HEAP_MISALIGNED: wasihost_trap_code_t = 11;
 /// A WASI method of the host panicked (a bug in wasihost).
 pub const WASIHOST_TRAP_HOST_PANIC: wasihost_trap_code_t = 12;
+/// A call handler trapped the guest (`WASIHOST_CALL_TRAP`, an invalid
+/// return value, a failure in a binding's handler).
+pub const WASIHOST_TRAP_HANDLER: wasihost_trap_code_t = 13;
 
 /// An error: kind, message, WASI errno and exit code. Created by the
 /// library, owned by the caller, freed with `wasihost_error_delete`.

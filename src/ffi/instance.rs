@@ -213,7 +213,7 @@ pub extern "C" fn wasihost_instance_new_with_handle(
         // doing, reported as such (not as a link error).
         let instance = module
             .module
-            .instantiate_or_end(host, &config.limits, handle)?
+            .instantiate_or_end(host, &config.limits, handle, Some(&config.hooks))?
             .map_err(ended)?;
         write_out(
             out,

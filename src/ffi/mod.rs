@@ -31,6 +31,7 @@
 pub mod config;
 pub mod engine;
 pub mod error;
+pub mod hooks;
 pub mod instance;
 pub mod module;
 
@@ -42,6 +43,7 @@ use std::path::PathBuf;
 pub use config::*;
 pub use engine::*;
 pub use error::*;
+pub use hooks::*;
 pub use instance::*;
 pub use module::*;
 

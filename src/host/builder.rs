@@ -4,13 +4,15 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use super::clocks::{Clock, Clocks, VirtualClock};
 use super::fd_table::{FdEntry, FdObject, FdTable, STDIN_RIGHTS, STDOUT_RIGHTS};
 use super::fs::{DirFd, preopen_rights};
-use super::random::{Random, RandomSource};
+use super::random::{Entropy, Random, RandomSource};
 use super::stdio::{HostStream, Input, InputStream, Output, OutputStream};
 use super::{StringTable, WasiHost};
 use crate::error::{Error, ErrorKind};
 use crate::wasi_snapshot_preview1::types::{fdflags, rights};
+use std::sync::Arc;
 
 /// The default cap on open fds per instance.
 pub const DEFAULT_MAX_OPEN_FDS: usize = 1024;
@@ -39,8 +41,16 @@ pub struct WasiHostBuilder {
     stdout: Output,
     stderr: Output,
     random: RandomSource,
+    entropy: Option<Arc<dyn Entropy>>,
+    clocks: Clocks,
     max_open_fds: usize,
     preopens: Vec<Preopen>,
+}
+
+impl std::fmt::Debug for dyn Entropy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Entropy")
+    }
 }
 
 /// A host directory granted to the guest.
@@ -60,6 +70,8 @@ impl Default for WasiHostBuilder {
             stdout: Output::Null,
             stderr: Output::Null,
             random: RandomSource::default(),
+            entropy: None,
+            clocks: Clocks::System,
             max_open_fds: DEFAULT_MAX_OPEN_FDS,
             preopens: Vec::new(),
         }
@@ -151,7 +163,47 @@ impl WasiHostBuilder {
     /// [`RandomSource::OsSeeded`]).
     pub fn random(mut self, source: RandomSource) -> Self {
         self.random = source;
+        self.entropy = None;
         self
+    }
+
+    /// Takes `random_get`'s bytes from `source`, a function of the
+    /// embedder (replacing [`WasiHostBuilder::random`]).
+    pub fn random_fn(mut self, source: impl Entropy) -> Self {
+        self.entropy = Some(Arc::new(source));
+        self
+    }
+
+    /// [`WasiHostBuilder::random_fn`] with a source shared with the
+    /// embedder or with other hosts.
+    pub fn shared_random(mut self, source: Arc<dyn Entropy>) -> Self {
+        self.entropy = Some(source);
+        self
+    }
+
+    /// Reads time from `clock` for `clock_res_get`, `clock_time_get` and
+    /// the clock subscriptions of `poll_oneoff`, and waits through it
+    /// (default: the host's clocks, [`SystemClock`](super::SystemClock)).
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clocks = Clocks::Custom(Arc::new(clock));
+        self
+    }
+
+    /// [`WasiHostBuilder::clock`] with a clock shared with the embedder
+    /// (to read a [`VirtualClock`]'s elapsed time after the run, say).
+    pub fn shared_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clocks = Clocks::Custom(clock);
+        self
+    }
+
+    /// Deterministic time and randomness: a [`VirtualClock`] (wall clock
+    /// frozen at 2000-01-01T00:00:00Z, monotonic clock advancing only by
+    /// what the guest sleeps, at once) and random bytes from `seed`
+    /// ([`RandomSource::Seeded`]). Two runs of a guest with the same
+    /// inputs see the same times and the same random bytes.
+    pub fn deterministic(self, seed: u64) -> Self {
+        self.clock(VirtualClock::default())
+            .random(RandomSource::Seeded(seed))
     }
 
     /// Grants the guest the host directory `host`, read-write, mounted at
@@ -291,7 +343,11 @@ impl WasiHostBuilder {
         Ok(WasiHost {
             args,
             env,
-            random: Random::new(self.random),
+            random: match self.entropy {
+                Some(f) => Random::Custom(f),
+                None => Random::new(self.random),
+            },
+            clocks: self.clocks,
             fds: Mutex::new(fds),
         })
     }

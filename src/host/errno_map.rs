@@ -8,9 +8,33 @@ use crate::wasi_snapshot_preview1::types::errno;
 /// one, else by [`io::ErrorKind`] (cap-std reports sandbox escapes as
 /// `PermissionDenied` with no OS number; those become `perm`).
 pub fn from_io_error(e: &io::Error) -> errno {
+    if let Some(GuestErrno(chosen)) = e.get_ref().and_then(|i| i.downcast_ref::<GuestErrno>()) {
+        return *chosen;
+    }
     match e.raw_os_error() {
         Some(code) => from_os_code(code),
         None => from_kind(e.kind()),
+    }
+}
+
+/// An I/O error that carries the WASI errno the guest is to get: a stdio
+/// reader or writer of the embedder (a callback) returns
+/// `Err(GuestErrno(errno::nospc).into())` to fail the guest's call with
+/// `nospc` rather than the errno its kind would map to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GuestErrno(pub errno);
+
+impl std::fmt::Display for GuestErrno {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the guest gets errno {}", self.0.name())
+    }
+}
+
+impl std::error::Error for GuestErrno {}
+
+impl From<GuestErrno> for io::Error {
+    fn from(e: GuestErrno) -> io::Error {
+        io::Error::other(e)
     }
 }
 

@@ -18,7 +18,7 @@
 //!   can call `proc_exit`), and gives `inval` for numbers beyond `sys`.
 
 pub mod builder;
-pub(crate) mod clocks;
+pub mod clocks;
 pub mod errno_map;
 pub(crate) mod fd_table;
 pub(crate) mod fifo;
@@ -31,8 +31,9 @@ use std::convert::Infallible;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 pub use builder::WasiHostBuilder;
+pub use clocks::{Clock, SystemClock, VirtualClock};
 use fd_table::{FdObject, FdTable};
-pub use random::RandomSource;
+pub use random::{Entropy, RandomSource};
 pub use stdio::{Capture, Input, Output};
 
 use crate::error::Error;
@@ -48,6 +49,7 @@ pub struct WasiHost {
     args: StringTable,
     env: StringTable,
     random: random::Random,
+    clocks: clocks::Clocks,
     fds: Mutex<FdTable>,
 }
 
@@ -374,7 +376,7 @@ impl NativeWasiImports for WasiHost {
     }
 
     fn clock_res_get(&self, _ctx: &mut Ctx, id: t::clockid) -> (errno, t::timestamp) {
-        pair(clocks::resolution(id))
+        pair(self.clocks.resolution(id))
     }
 
     #[inline]
@@ -384,7 +386,7 @@ impl NativeWasiImports for WasiHost {
         id: t::clockid,
         _precision: t::timestamp,
     ) -> (errno, t::timestamp) {
-        pair(clocks::now(id))
+        pair(self.clocks.now(id))
     }
 
     fn fd_advise(

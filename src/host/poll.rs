@@ -8,12 +8,11 @@
 //! every subscription that is ready at that moment.
 
 use std::os::fd::OwnedFd;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rustix::event::{PollFd, PollFlags};
 
 use super::WasiHost;
-use super::clocks;
 use super::errno_map::from_io_error;
 use super::fd_table::FdObject;
 use crate::limits::Cancel;
@@ -27,8 +26,9 @@ use crate::wasi_snapshot_preview1::types::{
 enum Wait {
     /// Ready now with this event.
     Ready(event),
-    /// A clock that fires at this instant.
-    Deadline(Instant),
+    /// A clock that fires at this time of the host's monotonic clock
+    /// (nanoseconds).
+    Deadline(u64),
     /// A host fd to ask `poll(2)` about, for reading or writing.
     HostFd { fd: u32, write: bool },
 }
@@ -79,14 +79,15 @@ pub(crate) fn poll_oneoff(
     for i in 0..n {
         validate(&ctx.read_at(subs, i)?)?;
     }
-    let start = Instant::now();
+    let clock = &host.clocks;
+    let start = clock.now(clockid::monotonic)?;
     let mut pollset = PollSet {
         entries: Vec::new(),
     };
     loop {
-        let now = Instant::now();
+        let now = clock.now(clockid::monotonic)?;
         let mut any_ready = false;
-        let mut earliest: Option<Instant> = None;
+        let mut earliest: Option<u64> = None;
         pollset.entries.clear();
         for i in 0..n {
             match resolve(host, &ctx.read_at(subs, i)?, start) {
@@ -98,20 +99,31 @@ pub(crate) fn poll_oneoff(
         }
         // Ask the host fds without waiting when something is ready already,
         // else wait up to the earliest deadline (forever if there is none).
-        let timeout = if any_ready {
-            Some(Duration::ZERO)
+        let wait = if any_ready {
+            Some(0)
         } else {
-            earliest.map(|d| d.saturating_duration_since(now))
+            earliest.map(|d| d.saturating_sub(now))
         };
         if !pollset.entries.is_empty() {
+            // A clock that is not real time cannot be waited on with a
+            // poll(2) timeout: ask the fds at once, then wait on the clock.
+            let virtual_wait = wait.filter(|_| !clock.is_real_time());
+            let timeout = match virtual_wait {
+                Some(_) => Some(Duration::ZERO),
+                None => wait.map(Duration::from_nanos),
+            };
             poll_host_fds(host, &mut pollset, timeout, ctx.cancel())?;
+            if let Some(ns) = virtual_wait
+                && !any_ready
+                && pollset.entries.iter().all(|e| e.2.is_empty())
+            {
+                clock.sleep(ns, ctx.cancel())?;
+                continue;
+            }
         } else if !any_ready {
-            match timeout {
-                Some(d) => match ctx.cancel() {
-                    // Stopped: the guest ends before it sees this errno.
-                    Some(c) => c.sleep(d).map_err(|_| errno::intr)?,
-                    None => std::thread::sleep(d),
-                },
+            match wait {
+                // Stopped: the guest ends before it sees the errno.
+                Some(ns) => clock.sleep(ns, ctx.cancel())?,
                 // Unreachable: without host fds every subscription is either
                 // ready or a clock. Answer rather than block forever.
                 None => return Err(errno::inval),
@@ -119,7 +131,7 @@ pub(crate) fn poll_oneoff(
             continue;
         }
         // Every subscription ready at this moment, in order.
-        let now = Instant::now();
+        let now = clock.now(clockid::monotonic)?;
         let mut count: u32 = 0;
         for i in 0..n {
             let s = ctx.read_at(subs, i)?;
@@ -242,7 +254,7 @@ fn poll_now(fds: &mut [PollFd<'_>], timeout: Option<Duration>) -> Result<(), err
         .map_err(super::errno_map::from_rustix)
 }
 
-fn resolve(host: &WasiHost, s: &subscription, start: Instant) -> Wait {
+fn resolve(host: &WasiHost, s: &subscription, start: u64) -> Wait {
     match &s.u {
         subscription_u::clock(c) => {
             let abstime = c.flags.contains(subclockflags::subscription_clock_abstime);
@@ -250,7 +262,7 @@ fn resolve(host: &WasiHost, s: &subscription, start: Instant) -> Wait {
                 // An absolute deadline on the clock it names: the time left
                 // is its distance from that clock's now.
                 match c.id {
-                    clockid::realtime | clockid::monotonic => match clocks::now(c.id) {
+                    clockid::realtime | clockid::monotonic => match host.clocks.now(c.id) {
                         Ok(now) => c.timeout.saturating_sub(now),
                         Err(e) => return Wait::Ready(clock_error(s, e)),
                     },
@@ -268,11 +280,8 @@ fn resolve(host: &WasiHost, s: &subscription, start: Instant) -> Wait {
                     _ => return Wait::Ready(clock_error(s, errno::inval)),
                 }
             };
-            match start.checked_add(Duration::from_nanos(relative)) {
-                Some(d) => Wait::Deadline(d),
-                // Beyond what Instant can represent: never, in practice.
-                None => Wait::Deadline(start + Duration::from_secs(100 * 365 * 86_400)),
-            }
+            // Past the end of the clock: never, in practice.
+            Wait::Deadline(start.saturating_add(relative))
         }
         subscription_u::fd_read(f) | subscription_u::fd_write(f) => {
             let write = matches!(s.u, subscription_u::fd_write(_));

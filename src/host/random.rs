@@ -22,10 +22,29 @@ pub enum RandomSource {
     Seeded(u64),
 }
 
+/// A source of random bytes the embedder supplies (see
+/// [`WasiHostBuilder::random_fn`](super::WasiHostBuilder::random_fn)).
+/// It runs on the guest's thread during `random_get` and must not panic;
+/// an error reaches the guest as that call's errno.
+pub trait Entropy: Send + Sync + 'static {
+    /// Fills `buf` entirely.
+    fn fill(&self, buf: &mut [u8]) -> Result<(), errno>;
+}
+
+impl<F> Entropy for F
+where
+    F: Fn(&mut [u8]) -> Result<(), errno> + Send + Sync + 'static,
+{
+    fn fill(&self, buf: &mut [u8]) -> Result<(), errno> {
+        self(buf)
+    }
+}
+
 pub(crate) enum Random {
     Thread,
     Os,
     Seeded(Box<Mutex<StdRng>>),
+    Custom(std::sync::Arc<dyn Entropy>),
 }
 
 impl Random {
@@ -50,6 +69,7 @@ impl Random {
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
                 .fill_bytes(buf),
+            Random::Custom(f) => f.fill(buf)?,
         }
         Ok(())
     }

@@ -15,6 +15,10 @@
 //! 5. writes the results through the out-pointers only on success, and
 //!    returns the errno.
 //!
+//! The imports are generated from the [table](super::table). When the
+//! store's [`WasiView::hooks`] ask for a call, it goes through
+//! [`Hooks`] (handler, default, tracer) instead of straight to the trait.
+//!
 //! `proc_exit` ends the guest with a [`ProcExit`] error carrying the code:
 //! the host process never exits. A panic inside a trait method becomes a
 //! trap of the guest ([`HostPanic`]), never an unwind through the host.
@@ -26,8 +30,12 @@ use crate::limits::{Cancel, Limiter, Limits};
 use std::sync::Arc;
 use wasmtime::{Caller, Extern, Linker, Memory};
 
+use super::calls::{
+    Call, CallId, DefaultFn, Hooks, MAX_ARGS, Results, Verdict, WasiArg, dispatch, sock_accept,
+};
 use super::memory::{Ctx, GuestType, WasmSlicePtr};
 use super::native::NativeWasiImports;
+use super::table::wasi_calls;
 use super::types::*;
 
 /// The import module name of WASI snapshot preview1.
@@ -58,6 +66,14 @@ pub trait WasiView: 'static {
     fn cancel(&self) -> Option<&Cancel> {
         None
     }
+
+    /// The handlers and tracer that see this store's calls (see
+    /// [`Hooks`]); `None` (the default) when nothing does, which costs one
+    /// branch per call.
+    #[inline]
+    fn hooks(&self) -> Option<&Hooks> {
+        None
+    }
 }
 
 /// Ready-made store data: a WASI implementation and the memory cache.
@@ -65,6 +81,7 @@ pub struct WasiState<T> {
     imports: T,
     memory: Option<Memory>,
     cancel: Option<Arc<Cancel>>,
+    hooks: Option<Hooks>,
     pub(crate) limiter: Limiter,
 }
 
@@ -75,18 +92,31 @@ impl<T: NativeWasiImports> WasiState<T> {
             imports,
             memory: None,
             cancel: None,
+            hooks: None,
             limiter: Limiter::unlimited(),
         }
     }
 
     /// Store data for an instance under `limits`, stopped through `cancel`.
-    pub(crate) fn limited(imports: T, limits: &Limits, cancel: Option<Arc<Cancel>>) -> Self {
+    pub(crate) fn limited(
+        imports: T,
+        limits: &Limits,
+        cancel: Option<Arc<Cancel>>,
+        hooks: Option<Hooks>,
+    ) -> Self {
         WasiState {
             imports,
             memory: None,
             cancel,
+            hooks,
             limiter: Limiter::new(limits),
         }
+    }
+
+    /// Routes the calls of this store through `hooks` (numbered as a new
+    /// instance), or through nothing with `None`.
+    pub fn set_hooks(&mut self, hooks: Option<&Hooks>) {
+        self.hooks = hooks.filter(|h| !h.is_empty()).map(Hooks::for_instance);
     }
 
     /// The WASI implementation.
@@ -113,6 +143,10 @@ impl<T: NativeWasiImports> WasiView for WasiState<T> {
     #[inline]
     fn cancel(&self) -> Option<&Cancel> {
         self.cancel.as_deref()
+    }
+    #[inline]
+    fn hooks(&self) -> Option<&Hooks> {
+        self.hooks.as_ref()
     }
 }
 
@@ -150,7 +184,25 @@ impl std::fmt::Display for HostPanic {
 
 impl std::error::Error for HostPanic {}
 
-fn panic_message(payload: &(dyn Any + Send)) -> String {
+/// The trap a guest ends with when a [`CallHandler`](super::calls::CallHandler)
+/// asked for one ([`Verdict::Trap`]) or panicked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HandlerTrap {
+    /// The WASI function whose handler asked for the trap.
+    pub function: &'static str,
+    /// The handler's message.
+    pub message: String,
+}
+
+impl std::fmt::Display for HandlerTrap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "handler of {}: {}", self.function, self.message)
+    }
+}
+
+impl std::error::Error for HandlerTrap {}
+
+pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
     if let Some(s) = payload.downcast_ref::<&str>() {
         (*s).to_string()
     } else if let Some(s) = payload.downcast_ref::<String>() {
@@ -167,8 +219,8 @@ fn panic_message(payload: &(dyn Any + Send)) -> String {
 #[inline(always)]
 fn with_ctx<U: WasiView, R>(
     caller: &mut Caller<'_, U>,
-    function: &'static str,
-    f: impl FnOnce(&U::Imports, &mut Ctx) -> R,
+    function: CallId,
+    f: impl FnOnce(&U::Imports, &mut Ctx, Option<&Hooks>) -> wasmtime::Result<R>,
 ) -> wasmtime::Result<R> {
     let memory = match *caller.data_mut().memory_cache() {
         Some(m) => Some(m),
@@ -190,6 +242,7 @@ fn with_ctx<U: WasiView, R>(
     let r = call(
         data.imports(),
         &mut Ctx::with_cancel(bytes, cancel),
+        data.hooks(),
         function,
         f,
     );
@@ -203,8 +256,8 @@ fn with_ctx<U: WasiView, R>(
 fn with_shared<U: WasiView, R>(
     caller: &mut Caller<'_, U>,
     memory: &wasmtime::SharedMemory,
-    function: &'static str,
-    f: impl FnOnce(&U::Imports, &mut Ctx) -> R,
+    function: CallId,
+    f: impl FnOnce(&U::Imports, &mut Ctx, Option<&Hooks>) -> wasmtime::Result<R>,
 ) -> wasmtime::Result<R> {
     let cells = memory.data();
     // SAFETY: the base pointer of a shared memory never changes and `cells`
@@ -220,6 +273,7 @@ fn with_shared<U: WasiView, R>(
     let r = call(
         data.imports(),
         &mut Ctx::with_cancel(bytes, cancel),
+        data.hooks(),
         function,
         f,
     );
@@ -242,15 +296,17 @@ fn stopped<R>(cancel: Option<&Cancel>, r: wasmtime::Result<R>) -> wasmtime::Resu
 fn call<I, R>(
     imports: &I,
     ctx: &mut Ctx,
-    function: &'static str,
-    f: impl FnOnce(&I, &mut Ctx) -> R,
+    hooks: Option<&Hooks>,
+    function: CallId,
+    f: impl FnOnce(&I, &mut Ctx, Option<&Hooks>) -> wasmtime::Result<R>,
 ) -> wasmtime::Result<R> {
-    catch_unwind(AssertUnwindSafe(|| f(imports, ctx))).map_err(|payload| {
-        wasmtime::Error::new(HostPanic {
-            function,
+    match catch_unwind(AssertUnwindSafe(|| f(imports, ctx, hooks))) {
+        Ok(r) => r,
+        Err(payload) => Err(wasmtime::Error::new(HostPanic {
+            function: function.name(),
             message: panic_message(&*payload),
-        })
-    })
+        })),
+    }
 }
 
 #[inline(always)]
@@ -298,658 +354,229 @@ fn finish2<A: GuestType, B: GuestType>(
     code(e)
 }
 
-/// Narrows an i32 argument to a 16-bit flags type; `None` when bits beyond
-/// 16 are set.
-#[inline(always)]
-fn u16_arg(v: i32) -> Option<u16> {
-    u16::try_from(v as u32).ok()
-}
-
-#[inline(always)]
-fn u8_arg(v: i32) -> Option<u8> {
-    u8::try_from(v as u32).ok()
-}
-
 /// Early return of an errno from inside a `with_ctx` closure.
 macro_rules! check {
     ($e:expr) => {
         match $e {
             Ok(v) => v,
-            Err(e) => return code(e),
+            Err(e) => return Ok(code(e)),
         }
     };
 }
 
+/// Narrows a wasm argument to its witx type; an undefined bit gives
+/// [`errno::inval`].
 macro_rules! narrow {
-    ($f:ident($v:expr)) => {
-        match $f($v) {
-            Some(v) => v,
-            None => return code(errno::inval),
+    ($p:ident: $t:ty) => {
+        let Some($p) = <$t as WasiArg>::from_wasm($p) else {
+            return Ok(code(errno::inval));
+        };
+    };
+}
+
+/// Routes a call through the [`Hooks`]: its handler (or the default
+/// implementation) and the tracer; then writes the results with `write`
+/// when the verdict is success, or ends the guest.
+#[cold]
+#[inline(never)]
+fn intercept<'m>(
+    ctx: &mut Ctx<'m>,
+    hooks: &Hooks,
+    id: CallId,
+    args: [u64; MAX_ARGS],
+    default: &mut DefaultFn<'_, 'm>,
+    write: impl FnOnce(&mut Ctx, &Results) -> Result<(), errno>,
+) -> wasmtime::Result<i32> {
+    let mut call = Call::new(id, args, ctx, default);
+    let verdict = hooks.run(&mut call);
+    let results = *call.results();
+    match verdict {
+        Verdict::Return(e) => {
+            if e == errno::success
+                && let Err(err) = write(ctx, &results)
+            {
+                return Ok(code(err));
+            }
+            Ok(code(e))
+        }
+        Verdict::Exit(code) => Err(wasmtime::Error::new(ProcExit(code))),
+        Verdict::Trap(message) => Err(wasmtime::Error::new(HandlerTrap {
+            function: id.name(),
+            message,
+        })),
+    }
+}
+
+/// Packs the arguments of a call into the `u64`s a [`Call`] carries.
+macro_rules! pack {
+    ($($p:ident),*) => {{
+        #[allow(unused_mut)]
+        let mut args = [0u64; MAX_ARGS];
+        #[allow(unused_mut, unused_variables)]
+        let mut slots = args.iter_mut();
+        $(if let Some(s) = slots.next() {
+            *s = WasiArg::to_raw($p);
+        })*
+        args
+    }};
+}
+
+/// Defines one import; the arms differ by the number of out-pointers.
+macro_rules! glue_one {
+    ($linker:ident, $U:ident, $name:ident, ($($p:ident: $pty:ty),*), ()) => {
+        $linker.func_wrap(
+            MODULE,
+            stringify!($name),
+            |mut c: Caller<'_, $U>, $($p: <$pty as WasiArg>::Wasm),*| {
+                with_ctx(&mut c, CallId::$name, |imp, ctx, hooks| {
+                    $(narrow!($p: $pty);)*
+                    if let Some(h) = hooks
+                        && h.wants(CallId::$name)
+                    {
+                        let mut default = |ctx: &mut Ctx, a: &[u64; MAX_ARGS], r: &mut Results| {
+                            dispatch(imp, ctx, CallId::$name, a, r)
+                        };
+                        return intercept(ctx, h, CallId::$name, pack!($($p),*), &mut default, |_, _| Ok(()));
+                    }
+                    Ok(code(imp.$name(ctx, $($p),*)))
+                })
+            },
+        )?;
+    };
+    ($linker:ident, $U:ident, $name:ident, ($($p:ident: $pty:ty),*), ($a:ty)) => {
+        $linker.func_wrap(
+            MODULE,
+            stringify!($name),
+            |mut c: Caller<'_, $U>, $($p: <$pty as WasiArg>::Wasm,)* out: i32| {
+                with_ctx(&mut c, CallId::$name, |imp, ctx, hooks| {
+                    let out = ptr::<$a>(out);
+                    check!(out_ok(ctx, out));
+                    $(narrow!($p: $pty);)*
+                    if let Some(h) = hooks
+                        && h.wants(CallId::$name)
+                    {
+                        let mut default = |ctx: &mut Ctx, a: &[u64; MAX_ARGS], r: &mut Results| {
+                            dispatch(imp, ctx, CallId::$name, a, r)
+                        };
+                        return intercept(ctx, h, CallId::$name, pack!($($p),*), &mut default, |ctx, r| {
+                            ctx.write(out, r.get::<$a>(0))
+                        });
+                    }
+                    let (e, a) = imp.$name(ctx, $($p),*);
+                    Ok(finish1(ctx, e, out, a))
+                })
+            },
+        )?;
+    };
+    ($linker:ident, $U:ident, $name:ident, ($($p:ident: $pty:ty),*), ($a:ty, $b:ty)) => {
+        $linker.func_wrap(
+            MODULE,
+            stringify!($name),
+            |mut c: Caller<'_, $U>, $($p: <$pty as WasiArg>::Wasm,)* out_a: i32, out_b: i32| {
+                with_ctx(&mut c, CallId::$name, |imp, ctx, hooks| {
+                    let (out_a, out_b) = (ptr::<$a>(out_a), ptr::<$b>(out_b));
+                    check!(out_ok(ctx, out_a).and_then(|_| out_ok(ctx, out_b)));
+                    $(narrow!($p: $pty);)*
+                    if let Some(h) = hooks
+                        && h.wants(CallId::$name)
+                    {
+                        let mut default = |ctx: &mut Ctx, a: &[u64; MAX_ARGS], r: &mut Results| {
+                            dispatch(imp, ctx, CallId::$name, a, r)
+                        };
+                        return intercept(ctx, h, CallId::$name, pack!($($p),*), &mut default, |ctx, r| {
+                            ctx.write(out_a, r.get::<$a>(0))?;
+                            ctx.write(out_b, r.get::<$b>(1))
+                        });
+                    }
+                    let (e, a, b) = imp.$name(ctx, $($p),*);
+                    Ok(finish2(ctx, e, out_a, a, out_b, b))
+                })
+            },
+        )?;
+    };
+}
+
+macro_rules! define_glue {
+    ($(
+        $(#[$doc:meta])*
+        [$group:ident]
+        $name:ident($($p:ident: $pty:ty = $pk:ident),* $(,)?) -> ($($r:ident: $rty:ty),* $(,)?);
+    )*) => {
+        /// Defines every `wasi_snapshot_preview1` import on `linker`, served
+        /// by the store data's [`WasiView::imports`] and routed through its
+        /// [`WasiView::hooks`] when they ask for the call.
+        pub fn add_to_linker<U: WasiView>(linker: &mut Linker<U>) -> wasmtime::Result<()> {
+            $(glue_one!(linker, U, $name, ($($p: $pty),*), ($($rty),*));)*
+            add_proc_exit_and_sock_accept(linker)
         }
     };
 }
 
-/// Defines every `wasi_snapshot_preview1` import on `linker`, served by the
-/// store data's [`WasiView::imports`].
-pub fn add_to_linker<U: WasiView>(linker: &mut Linker<U>) -> wasmtime::Result<()> {
-    linker.func_wrap(
-        MODULE,
-        "args_get",
-        |mut c: Caller<'_, U>, argv: i32, argv_buf: i32| {
-            with_ctx(&mut c, "args_get", |imp, ctx| {
-                code(imp.args_get(ctx, ptr(argv), ptr(argv_buf)))
-            })
-        },
-    )?;
-    linker.func_wrap(
-        MODULE,
-        "args_sizes_get",
-        |mut c: Caller<'_, U>, argc: i32, buf_size: i32| {
-            with_ctx(&mut c, "args_sizes_get", |imp, ctx| {
-                let (pa, pb) = (ptr::<size>(argc), ptr::<size>(buf_size));
-                check!(out_ok(ctx, pa).and_then(|_| out_ok(ctx, pb)));
-                let (e, a, b) = imp.args_sizes_get(ctx);
-                finish2(ctx, e, pa, a, pb, b)
-            })
-        },
-    )?;
-    linker.func_wrap(
-        MODULE,
-        "environ_get",
-        |mut c: Caller<'_, U>, environ: i32, environ_buf: i32| {
-            with_ctx(&mut c, "environ_get", |imp, ctx| {
-                code(imp.environ_get(ctx, ptr(environ), ptr(environ_buf)))
-            })
-        },
-    )?;
-    linker.func_wrap(
-        MODULE,
-        "environ_sizes_get",
-        |mut c: Caller<'_, U>, count: i32, buf_size: i32| {
-            with_ctx(&mut c, "environ_sizes_get", |imp, ctx| {
-                let (pa, pb) = (ptr::<size>(count), ptr::<size>(buf_size));
-                check!(out_ok(ctx, pa).and_then(|_| out_ok(ctx, pb)));
-                let (e, a, b) = imp.environ_sizes_get(ctx);
-                finish2(ctx, e, pa, a, pb, b)
-            })
-        },
-    )?;
-    linker.func_wrap(
-        MODULE,
-        "clock_res_get",
-        |mut c: Caller<'_, U>, id: i32, out: i32| {
-            with_ctx(&mut c, "clock_res_get", |imp, ctx| {
-                let out = ptr::<timestamp>(out);
-                check!(out_ok(ctx, out));
-                let (e, t) = imp.clock_res_get(ctx, clockid::from_raw(id as u32));
-                finish1(ctx, e, out, t)
-            })
-        },
-    )?;
-    linker.func_wrap(
-        MODULE,
-        "clock_time_get",
-        |mut c: Caller<'_, U>, id: i32, precision: i64, out: i32| {
-            with_ctx(&mut c, "clock_time_get", |imp, ctx| {
-                let out = ptr::<timestamp>(out);
-                check!(out_ok(ctx, out));
-                let (e, t) =
-                    imp.clock_time_get(ctx, clockid::from_raw(id as u32), precision as u64);
-                finish1(ctx, e, out, t)
-            })
-        },
-    )?;
-    linker.func_wrap(
-        MODULE,
-        "fd_advise",
-        |mut c: Caller<'_, U>, fd: i32, offset: i64, len: i64, adv: i32| {
-            with_ctx(&mut c, "fd_advise", |imp, ctx| {
-                let adv = narrow!(u8_arg(adv));
-                code(imp.fd_advise(
-                    ctx,
-                    fd as u32,
-                    offset as u64,
-                    len as u64,
-                    advice::from_raw(adv),
-                ))
-            })
-        },
-    )?;
-    linker.func_wrap(
-        MODULE,
-        "fd_allocate",
-        |mut c: Caller<'_, U>, fd: i32, offset: i64, len: i64| {
-            with_ctx(&mut c, "fd_allocate", |imp, ctx| {
-                code(imp.fd_allocate(ctx, fd as u32, offset as u64, len as u64))
-            })
-        },
-    )?;
-    linker.func_wrap(MODULE, "fd_close", |mut c: Caller<'_, U>, fd: i32| {
-        with_ctx(&mut c, "fd_close", |imp, ctx| {
-            code(imp.fd_close(ctx, fd as u32))
-        })
-    })?;
-    linker.func_wrap(MODULE, "fd_datasync", |mut c: Caller<'_, U>, fd: i32| {
-        with_ctx(&mut c, "fd_datasync", |imp, ctx| {
-            code(imp.fd_datasync(ctx, fd as u32))
-        })
-    })?;
-    linker.func_wrap(
-        MODULE,
-        "fd_fdstat_get",
-        |mut c: Caller<'_, U>, fd: i32, out: i32| {
-            with_ctx(&mut c, "fd_fdstat_get", |imp, ctx| {
-                let out = ptr::<fdstat>(out);
-                check!(out_ok(ctx, out));
-                let (e, st) = imp.fd_fdstat_get(ctx, fd as u32);
-                finish1(ctx, e, out, st)
-            })
-        },
-    )?;
-    linker.func_wrap(
-        MODULE,
-        "fd_fdstat_set_flags",
-        |mut c: Caller<'_, U>, fd: i32, flags: i32| {
-            with_ctx(&mut c, "fd_fdstat_set_flags", |imp, ctx| {
-                let flags = narrow!(u16_arg(flags));
-                code(imp.fd_fdstat_set_flags(ctx, fd as u32, fdflags::from_raw(flags)))
-            })
-        },
-    )?;
-    linker.func_wrap(
-        MODULE,
-        "fd_fdstat_set_rights",
-        |mut c: Caller<'_, U>, fd: i32, base: i64, inheriting: i64| {
-            with_ctx(&mut c, "fd_fdstat_set_rights", |imp, ctx| {
-                code(imp.fd_fdstat_set_rights(
-                    ctx,
-                    fd as u32,
-                    rights::from_raw(base as u64),
-                    rights::from_raw(inheriting as u64),
-                ))
-            })
-        },
-    )?;
-    linker.func_wrap(
-        MODULE,
-        "fd_filestat_get",
-        |mut c: Caller<'_, U>, fd: i32, out: i32| {
-            with_ctx(&mut c, "fd_filestat_get", |imp, ctx| {
-                let out = ptr::<filestat>(out);
-                check!(out_ok(ctx, out));
-                let (e, st) = imp.fd_filestat_get(ctx, fd as u32);
-                finish1(ctx, e, out, st)
-            })
-        },
-    )?;
-    linker.func_wrap(
-        MODULE,
-        "fd_filestat_set_size",
-        |mut c: Caller<'_, U>, fd: i32, new_size: i64| {
-            with_ctx(&mut c, "fd_filestat_set_size", |imp, ctx| {
-                code(imp.fd_filestat_set_size(ctx, fd as u32, new_size as u64))
-            })
-        },
-    )?;
-    linker.func_wrap(
-        MODULE,
-        "fd_filestat_set_times",
-        |mut c: Caller<'_, U>, fd: i32, atim: i64, mtim: i64, flags: i32| {
-            with_ctx(&mut c, "fd_filestat_set_times", |imp, ctx| {
-                let flags = narrow!(u16_arg(flags));
-                code(imp.fd_filestat_set_times(
-                    ctx,
-                    fd as u32,
-                    atim as u64,
-                    mtim as u64,
-                    fstflags::from_raw(flags),
-                ))
-            })
-        },
-    )?;
-    linker.func_wrap(
-        MODULE,
-        "fd_pread",
-        |mut c: Caller<'_, U>, fd: i32, iovs: i32, iovs_len: i32, offset: i64, out: i32| {
-            with_ctx(&mut c, "fd_pread", |imp, ctx| {
-                let out = ptr::<size>(out);
-                check!(out_ok(ctx, out));
-                let (e, n) =
-                    imp.fd_pread(ctx, fd as u32, ptr(iovs), iovs_len as u32, offset as u64);
-                finish1(ctx, e, out, n)
-            })
-        },
-    )?;
-    linker.func_wrap(
-        MODULE,
-        "fd_prestat_get",
-        |mut c: Caller<'_, U>, fd: i32, out: i32| {
-            with_ctx(&mut c, "fd_prestat_get", |imp, ctx| {
-                let out = ptr::<prestat>(out);
-                check!(out_ok(ctx, out));
-                let (e, st) = imp.fd_prestat_get(ctx, fd as u32);
-                finish1(ctx, e, out, st)
-            })
-        },
-    )?;
-    linker.func_wrap(
-        MODULE,
-        "fd_prestat_dir_name",
-        |mut c: Caller<'_, U>, fd: i32, path: i32, path_len: i32| {
-            with_ctx(&mut c, "fd_prestat_dir_name", |imp, ctx| {
-                code(imp.fd_prestat_dir_name(ctx, fd as u32, ptr(path), path_len as u32))
-            })
-        },
-    )?;
-    linker.func_wrap(
-        MODULE,
-        "fd_pwrite",
-        |mut c: Caller<'_, U>, fd: i32, iovs: i32, iovs_len: i32, offset: i64, out: i32| {
-            with_ctx(&mut c, "fd_pwrite", |imp, ctx| {
-                let out = ptr::<size>(out);
-                check!(out_ok(ctx, out));
-                let (e, n) =
-                    imp.fd_pwrite(ctx, fd as u32, ptr(iovs), iovs_len as u32, offset as u64);
-                finish1(ctx, e, out, n)
-            })
-        },
-    )?;
-    linker.func_wrap(
-        MODULE,
-        "fd_read",
-        |mut c: Caller<'_, U>, fd: i32, iovs: i32, iovs_len: i32, out: i32| {
-            with_ctx(&mut c, "fd_read", |imp, ctx| {
-                let out = ptr::<size>(out);
-                check!(out_ok(ctx, out));
-                let (e, n) = imp.fd_read(ctx, fd as u32, ptr(iovs), iovs_len as u32);
-                finish1(ctx, e, out, n)
-            })
-        },
-    )?;
-    linker.func_wrap(
-        MODULE,
-        "fd_readdir",
-        |mut c: Caller<'_, U>, fd: i32, buf: i32, buf_len: i32, cookie: i64, out: i32| {
-            with_ctx(&mut c, "fd_readdir", |imp, ctx| {
-                let out = ptr::<size>(out);
-                check!(out_ok(ctx, out));
-                let (e, n) =
-                    imp.fd_readdir(ctx, fd as u32, ptr(buf), buf_len as u32, cookie as u64);
-                finish1(ctx, e, out, n)
-            })
-        },
-    )?;
-    linker.func_wrap(
-        MODULE,
-        "fd_renumber",
-        |mut c: Caller<'_, U>, fd: i32, to: i32| {
-            with_ctx(&mut c, "fd_renumber", |imp, ctx| {
-                code(imp.fd_renumber(ctx, fd as u32, to as u32))
-            })
-        },
-    )?;
-    linker.func_wrap(
-        MODULE,
-        "fd_seek",
-        |mut c: Caller<'_, U>, fd: i32, offset: i64, wh: i32, out: i32| {
-            with_ctx(&mut c, "fd_seek", |imp, ctx| {
-                let out = ptr::<filesize>(out);
-                check!(out_ok(ctx, out));
-                let wh = narrow!(u8_arg(wh));
-                let (e, pos) = imp.fd_seek(ctx, fd as u32, offset, whence::from_raw(wh));
-                finish1(ctx, e, out, pos)
-            })
-        },
-    )?;
-    linker.func_wrap(MODULE, "fd_sync", |mut c: Caller<'_, U>, fd: i32| {
-        with_ctx(&mut c, "fd_sync", |imp, ctx| {
-            code(imp.fd_sync(ctx, fd as u32))
-        })
-    })?;
-    linker.func_wrap(
-        MODULE,
-        "fd_tell",
-        |mut c: Caller<'_, U>, fd: i32, out: i32| {
-            with_ctx(&mut c, "fd_tell", |imp, ctx| {
-                let out = ptr::<filesize>(out);
-                check!(out_ok(ctx, out));
-                let (e, pos) = imp.fd_tell(ctx, fd as u32);
-                finish1(ctx, e, out, pos)
-            })
-        },
-    )?;
-    linker.func_wrap(
-        MODULE,
-        "fd_write",
-        |mut c: Caller<'_, U>, fd: i32, iovs: i32, iovs_len: i32, out: i32| {
-            with_ctx(&mut c, "fd_write", |imp, ctx| {
-                let out = ptr::<size>(out);
-                check!(out_ok(ctx, out));
-                let (e, n) = imp.fd_write(ctx, fd as u32, ptr(iovs), iovs_len as u32);
-                finish1(ctx, e, out, n)
-            })
-        },
-    )?;
-    linker.func_wrap(
-        MODULE,
-        "path_create_directory",
-        |mut c: Caller<'_, U>, fd: i32, path: i32, path_len: i32| {
-            with_ctx(&mut c, "path_create_directory", |imp, ctx| {
-                code(imp.path_create_directory(ctx, fd as u32, ptr(path), path_len as u32))
-            })
-        },
-    )?;
-    linker.func_wrap(
-        MODULE,
-        "path_filestat_get",
-        |mut c: Caller<'_, U>, fd: i32, flags: i32, path: i32, path_len: i32, out: i32| {
-            with_ctx(&mut c, "path_filestat_get", |imp, ctx| {
-                let out = ptr::<filestat>(out);
-                check!(out_ok(ctx, out));
-                let (e, st) = imp.path_filestat_get(
-                    ctx,
-                    fd as u32,
-                    lookupflags::from_raw(flags as u32),
-                    ptr(path),
-                    path_len as u32,
-                );
-                finish1(ctx, e, out, st)
-            })
-        },
-    )?;
-    linker.func_wrap(
-        MODULE,
-        "path_filestat_set_times",
-        |mut c: Caller<'_, U>,
-         fd: i32,
-         flags: i32,
-         path: i32,
-         path_len: i32,
-         atim: i64,
-         mtim: i64,
-         fst: i32| {
-            with_ctx(&mut c, "path_filestat_set_times", |imp, ctx| {
-                let fst = narrow!(u16_arg(fst));
-                code(imp.path_filestat_set_times(
-                    ctx,
-                    fd as u32,
-                    lookupflags::from_raw(flags as u32),
-                    ptr(path),
-                    path_len as u32,
-                    atim as u64,
-                    mtim as u64,
-                    fstflags::from_raw(fst),
-                ))
-            })
-        },
-    )?;
-    linker.func_wrap(
-        MODULE,
-        "path_link",
-        |mut c: Caller<'_, U>,
-         old_fd: i32,
-         old_flags: i32,
-         old_path: i32,
-         old_path_len: i32,
-         new_fd: i32,
-         new_path: i32,
-         new_path_len: i32| {
-            with_ctx(&mut c, "path_link", |imp, ctx| {
-                code(imp.path_link(
-                    ctx,
-                    old_fd as u32,
-                    lookupflags::from_raw(old_flags as u32),
-                    ptr(old_path),
-                    old_path_len as u32,
-                    new_fd as u32,
-                    ptr(new_path),
-                    new_path_len as u32,
-                ))
-            })
-        },
-    )?;
-    linker.func_wrap(
-        MODULE,
-        "path_open",
-        |mut c: Caller<'_, U>,
-         fd: i32,
-         dirflags: i32,
-         path: i32,
-         path_len: i32,
-         of: i32,
-         base: i64,
-         inheriting: i64,
-         fdfl: i32,
-         out: i32| {
-            with_ctx(&mut c, "path_open", |imp, ctx| {
-                let out = ptr::<fd>(out);
-                check!(out_ok(ctx, out));
-                let of = narrow!(u16_arg(of));
-                let fdfl = narrow!(u16_arg(fdfl));
-                let (e, opened) = imp.path_open(
-                    ctx,
-                    fd as u32,
-                    lookupflags::from_raw(dirflags as u32),
-                    ptr(path),
-                    path_len as u32,
-                    oflags::from_raw(of),
-                    rights::from_raw(base as u64),
-                    rights::from_raw(inheriting as u64),
-                    fdflags::from_raw(fdfl),
-                );
-                finish1(ctx, e, out, opened)
-            })
-        },
-    )?;
-    linker.func_wrap(
-        MODULE,
-        "path_readlink",
-        |mut c: Caller<'_, U>,
-         fd: i32,
-         path: i32,
-         path_len: i32,
-         buf: i32,
-         buf_len: i32,
-         out: i32| {
-            with_ctx(&mut c, "path_readlink", |imp, ctx| {
-                let out = ptr::<size>(out);
-                check!(out_ok(ctx, out));
-                let (e, n) = imp.path_readlink(
-                    ctx,
-                    fd as u32,
-                    ptr(path),
-                    path_len as u32,
-                    ptr(buf),
-                    buf_len as u32,
-                );
-                finish1(ctx, e, out, n)
-            })
-        },
-    )?;
-    linker.func_wrap(
-        MODULE,
-        "path_remove_directory",
-        |mut c: Caller<'_, U>, fd: i32, path: i32, path_len: i32| {
-            with_ctx(&mut c, "path_remove_directory", |imp, ctx| {
-                code(imp.path_remove_directory(ctx, fd as u32, ptr(path), path_len as u32))
-            })
-        },
-    )?;
-    linker.func_wrap(
-        MODULE,
-        "path_rename",
-        |mut c: Caller<'_, U>,
-         fd: i32,
-         old_path: i32,
-         old_path_len: i32,
-         new_fd: i32,
-         new_path: i32,
-         new_path_len: i32| {
-            with_ctx(&mut c, "path_rename", |imp, ctx| {
-                code(imp.path_rename(
-                    ctx,
-                    fd as u32,
-                    ptr(old_path),
-                    old_path_len as u32,
-                    new_fd as u32,
-                    ptr(new_path),
-                    new_path_len as u32,
-                ))
-            })
-        },
-    )?;
-    linker.func_wrap(
-        MODULE,
-        "path_symlink",
-        |mut c: Caller<'_, U>,
-         old_path: i32,
-         old_path_len: i32,
-         fd: i32,
-         new_path: i32,
-         new_path_len: i32| {
-            with_ctx(&mut c, "path_symlink", |imp, ctx| {
-                code(imp.path_symlink(
-                    ctx,
-                    ptr(old_path),
-                    old_path_len as u32,
-                    fd as u32,
-                    ptr(new_path),
-                    new_path_len as u32,
-                ))
-            })
-        },
-    )?;
-    linker.func_wrap(
-        MODULE,
-        "path_unlink_file",
-        |mut c: Caller<'_, U>, fd: i32, path: i32, path_len: i32| {
-            with_ctx(&mut c, "path_unlink_file", |imp, ctx| {
-                code(imp.path_unlink_file(ctx, fd as u32, ptr(path), path_len as u32))
-            })
-        },
-    )?;
-    linker.func_wrap(
-        MODULE,
-        "poll_oneoff",
-        |mut c: Caller<'_, U>, subs: i32, events: i32, nsubs: i32, out: i32| {
-            with_ctx(&mut c, "poll_oneoff", |imp, ctx| {
-                let out = ptr::<size>(out);
-                check!(out_ok(ctx, out));
-                let (e, n) = imp.poll_oneoff(ctx, ptr(subs), ptr(events), nsubs as u32);
-                finish1(ctx, e, out, n)
-            })
-        },
-    )?;
+wasi_calls!(define_glue);
+
+/// The two imports outside the table: `proc_exit`, which ends the guest
+/// with [`ProcExit`], and `sock_accept`, answered by [`sock_accept`].
+fn add_proc_exit_and_sock_accept<U: WasiView>(linker: &mut Linker<U>) -> wasmtime::Result<()> {
     linker.func_wrap(
         MODULE,
         "proc_exit",
         |mut c: Caller<'_, U>, rval: i32| -> wasmtime::Result<()> {
-            match with_ctx(&mut c, "proc_exit", |imp, ctx| {
-                imp.proc_exit(ctx, rval as u32)
-            })? {
-                Ok(never) => match never {},
-                Err(exit) => Err(wasmtime::Error::new(ProcExit(exit))),
-            }
-        },
-    )?;
-    linker.func_wrap(MODULE, "proc_raise", |mut c: Caller<'_, U>, sig: i32| {
-        with_ctx(&mut c, "proc_raise", |imp, ctx| {
-            let sig = narrow!(u8_arg(sig));
-            code(imp.proc_raise(ctx, signal::from_raw(sig)))
-        })
-    })?;
-    linker.func_wrap(MODULE, "sched_yield", |mut c: Caller<'_, U>| {
-        with_ctx(&mut c, "sched_yield", |imp, ctx| code(imp.sched_yield(ctx)))
-    })?;
-    linker.func_wrap(
-        MODULE,
-        "random_get",
-        |mut c: Caller<'_, U>, buf: i32, buf_len: i32| {
-            with_ctx(&mut c, "random_get", |imp, ctx| {
-                code(imp.random_get(ctx, ptr(buf), buf_len as u32))
-            })
+            let rval = rval as u32;
+            let exit = with_ctx(&mut c, CallId::proc_exit, |imp, ctx, hooks| {
+                if let Some(h) = hooks
+                    && h.wants(CallId::proc_exit)
+                {
+                    let mut default = |ctx: &mut Ctx, a: &[u64; MAX_ARGS], r: &mut Results| {
+                        dispatch(imp, ctx, CallId::proc_exit, a, r)
+                    };
+                    // proc_exit cannot return: a handler that returns an
+                    // errno lets the exit go ahead with the guest's code.
+                    intercept(
+                        ctx,
+                        h,
+                        CallId::proc_exit,
+                        pack!(rval),
+                        &mut default,
+                        |_, _| Ok(()),
+                    )?;
+                    return Ok(rval);
+                }
+                match imp.proc_exit(ctx, rval) {
+                    Ok(never) => match never {},
+                    Err(exit) => Ok(exit),
+                }
+            })?;
+            Err(wasmtime::Error::new(ProcExit(exit)))
         },
     )?;
     linker.func_wrap(
         MODULE,
         "sock_accept",
         |mut c: Caller<'_, U>, fd: i32, flags: i32, out: i32| {
-            with_ctx(&mut c, "sock_accept", |imp, ctx| {
-                check!(out_ok(ctx, ptr::<fd>(out)));
-                let flags = narrow!(u16_arg(flags));
-                code(sock_accept(imp, ctx, fd as u32, fdflags::from_raw(flags)))
-            })
-        },
-    )?;
-    linker.func_wrap(
-        MODULE,
-        "sock_recv",
-        |mut c: Caller<'_, U>,
-         fd: i32,
-         ri_data: i32,
-         ri_data_len: i32,
-         ri_flags: i32,
-         out_len: i32,
-         out_flags: i32| {
-            with_ctx(&mut c, "sock_recv", |imp, ctx| {
-                let (pa, pb) = (ptr::<size>(out_len), ptr::<roflags>(out_flags));
-                check!(out_ok(ctx, pa).and_then(|_| out_ok(ctx, pb)));
-                let ri_flags = narrow!(u16_arg(ri_flags));
-                let (e, n, ro) = imp.sock_recv(
-                    ctx,
-                    fd as u32,
-                    ptr(ri_data),
-                    ri_data_len as u32,
-                    riflags::from_raw(ri_flags),
-                );
-                finish2(ctx, e, pa, n, pb, ro)
-            })
-        },
-    )?;
-    linker.func_wrap(
-        MODULE,
-        "sock_send",
-        |mut c: Caller<'_, U>, fd: i32, si_data: i32, si_data_len: i32, si_flags: i32, out: i32| {
-            with_ctx(&mut c, "sock_send", |imp, ctx| {
-                let out = ptr::<size>(out);
+            with_ctx(&mut c, CallId::sock_accept, |imp, ctx, hooks| {
+                let out = ptr::<fd>(out);
                 check!(out_ok(ctx, out));
-                let si_flags = narrow!(u16_arg(si_flags));
-                let (e, n) = imp.sock_send(
-                    ctx,
-                    fd as u32,
-                    ptr(si_data),
-                    si_data_len as u32,
-                    siflags::from_raw(si_flags),
-                );
-                finish1(ctx, e, out, n)
-            })
-        },
-    )?;
-    linker.func_wrap(
-        MODULE,
-        "sock_shutdown",
-        |mut c: Caller<'_, U>, fd: i32, how: i32| {
-            with_ctx(&mut c, "sock_shutdown", |imp, ctx| {
-                let how = narrow!(u8_arg(how));
-                code(imp.sock_shutdown(ctx, fd as u32, sdflags::from_raw(how)))
+                narrow!(fd: fd);
+                narrow!(flags: fdflags);
+                if let Some(h) = hooks
+                    && h.wants(CallId::sock_accept)
+                {
+                    let mut default = |ctx: &mut Ctx, a: &[u64; MAX_ARGS], r: &mut Results| {
+                        dispatch(imp, ctx, CallId::sock_accept, a, r)
+                    };
+                    return intercept(
+                        ctx,
+                        h,
+                        CallId::sock_accept,
+                        pack!(fd, flags),
+                        &mut default,
+                        |ctx, r| ctx.write(out, r.get::<fd>(0)),
+                    );
+                }
+                let (e, accepted) = sock_accept(imp, ctx, fd, flags);
+                Ok(finish1(ctx, e, out, accepted))
             })
         },
     )?;
     Ok(())
-}
-
-/// `sock_accept` is not a method of the seed trait: answer it from what the
-/// trait can tell. A bad fd gives the errno of `fd_fdstat_get` (`badf`); a
-/// socket gives `notsup` (the trait has no way to accept); anything else
-/// gives `notsock`.
-fn sock_accept<T: NativeWasiImports>(imp: &T, ctx: &mut Ctx, fd: fd, _flags: fdflags) -> errno {
-    let (e, st) = imp.fd_fdstat_get(ctx, fd);
-    if e != errno::success {
-        return e;
-    }
-    if st.fs_filetype == filetype::socket_stream || st.fs_filetype == filetype::socket_dgram {
-        errno::notsup
-    } else {
-        errno::notsock
-    }
 }

@@ -3,12 +3,18 @@
 //! glue. Nothing here does I/O; the default implementation lives in
 //! [`crate::host`].
 
+pub mod calls;
 pub mod link;
 pub mod memory;
 pub mod native;
+pub mod table;
 pub mod types;
 
-pub use link::{ProcExit, WasiState, WasiView, add_to_linker};
+pub use calls::{
+    Call, CallHandler, CallId, CallSet, CallSpec, Group, HandlerImports, Hooks, JsonLines,
+    TraceEvent, Tracer, Verdict,
+};
+pub use link::{HandlerTrap, ProcExit, WasiState, WasiView, add_to_linker};
 pub use memory::{Ctx, GuestType, WasmSlicePtr};
 pub use native::NativeWasiImports;
 pub use types::*;

@@ -779,6 +779,10 @@ macro_rules! guest_flags {
                 $name { raw: 0 }
             }
 
+            /// The witx name and bits of each defined flag, in witx order.
+            pub const NAMES: &'static [(&'static str, $repr)] =
+                &[$((stringify!($flag), $name::$flag.raw)),*];
+
             /// The set of every defined bit.
             pub const fn all() -> Self {
                 $name { raw: 0 $(| $name::$flag.raw)* }
