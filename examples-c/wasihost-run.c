@@ -64,6 +64,19 @@ static const char USAGE[] =
     "  --max-open-fds N        the most fds the guest may hold open (default 1024;\n"
     "                          at least 3 plus the --dir and --ro-dir preopens)\n"
     "\n"
+    "Tracing and reproducible runs:\n"
+    "  --trace FILE            write every WASI call the guest makes to FILE, one\n"
+    "                          JSON object per line: call, arguments (paths as\n"
+    "                          text, flags by name), errno, results, duration\n"
+    "  --trace-filter LIST     trace only these calls: a comma-separated list of\n"
+    "                          groups (args, clock, fd, path, poll, proc, random,\n"
+    "                          sock; fs = fd,path; all) and call names (path_open)\n"
+    "  --deterministic[=SEED]  frozen wall clock (2000-01-01T00:00:00Z), a\n"
+    "                          monotonic clock that starts at 0 and advances only\n"
+    "                          by what the guest sleeps (without waiting), and\n"
+    "                          random bytes from SEED (default 0): two runs with\n"
+    "                          the same inputs print the same\n"
+    "\n"
     "Exit status: the guest's exit code (0 when its main returns); the OS\n"
     "keeps only the low 8 bits, so a proc_exit code above 255 shows as the\n"
     "code modulo 256. 134 when the guest traps or is interrupted (the reason\n"
@@ -86,13 +99,16 @@ enum opt {
     OPT_FUEL,
     OPT_MAX_MEMORY,
     OPT_MAX_OPEN_FDS,
+    OPT_TRACE,
+    OPT_TRACE_FILTER,
+    OPT_DETERMINISTIC,
     OPT_HELP
 };
 
 static const struct {
     const char *name;
     enum opt opt;
-    int takes_value;
+    int takes_value; /* 0 no, 1 yes, 2 optional (only as --option=VALUE) */
 } OPTIONS[] = {
     {"--dir", OPT_DIR, 1},
     {"--ro-dir", OPT_RO_DIR, 1},
@@ -105,6 +121,9 @@ static const struct {
     {"--fuel", OPT_FUEL, 1},
     {"--max-memory", OPT_MAX_MEMORY, 1},
     {"--max-open-fds", OPT_MAX_OPEN_FDS, 1},
+    {"--trace", OPT_TRACE, 1},
+    {"--trace-filter", OPT_TRACE_FILTER, 1},
+    {"--deterministic", OPT_DETERMINISTIC, 2},
     {"--help", OPT_HELP, 0},
     {"-h", OPT_HELP, 0},
 };
@@ -130,6 +149,10 @@ struct limits {
     int has_max_memory;
     uint64_t max_open_fds;
     const char *max_open_fds_text;
+    const char *trace;        /* --trace FILE */
+    const char *trace_filter; /* --trace-filter LIST */
+    int deterministic;
+    uint64_t seed;
 };
 
 /* Reads decimal digits at *s into *out, advancing *s. Returns 0, or -1
@@ -246,6 +269,19 @@ static int parse_limit(enum opt opt, const char *value, struct limits *lim) {
                                "K, M, G or T (e.g. 64M), not",
                                value);
         lim->has_max_memory = 1;
+        return 0;
+    case OPT_TRACE:
+        if (value[0] == '\0')
+            return usage_error("--trace needs a FILE, not", value);
+        lim->trace = value;
+        return 0;
+    case OPT_TRACE_FILTER:
+        lim->trace_filter = value;
+        return 0;
+    case OPT_DETERMINISTIC:
+        lim->deterministic = 1;
+        if (value && parse_u64(value, &lim->seed) != 0)
+            return usage_error("--deterministic=SEED needs an integer SEED, not", value);
         return 0;
     case OPT_MAX_OPEN_FDS:
         /* The lower bound depends on the preopens: checked in run(). */
@@ -399,6 +435,9 @@ static int apply(wasihost_config_t *config, const struct action *a) {
     case OPT_TIMEOUT: /* the limits: parsed in main(), applied in run() */
     case OPT_FUEL:
     case OPT_MAX_MEMORY:
+    case OPT_TRACE:
+    case OPT_TRACE_FILTER:
+    case OPT_DETERMINISTIC:
     case OPT_MAX_OPEN_FDS:
     case OPT_HELP:
         break;
@@ -481,6 +520,19 @@ static int apply_limits(wasihost_config_t *config, const struct limits *lim, siz
         err = wasihost_config_set_max_memory(config, lim->max_memory);
     if (!err && lim->max_open_fds_text)
         err = wasihost_config_set_max_open_fds(config, (size_t)lim->max_open_fds);
+    if (lim->trace_filter && !lim->trace)
+        return usage_error("--trace-filter needs --trace FILE", NULL);
+    if (!err && lim->trace) {
+        const char *filter = lim->trace_filter ? lim->trace_filter : "";
+        err = wasihost_config_set_trace_file(config, bytes(lim->trace), strlen(lim->trace),
+                                             bytes(filter), strlen(filter));
+        if (err) {
+            report("--trace", err);
+            return EXIT_USAGE;
+        }
+    }
+    if (!err && lim->deterministic)
+        err = wasihost_config_set_deterministic(config, lim->seed);
     if (err) {
         report(NULL, err);
         return EXIT_USAGE;
@@ -604,7 +656,7 @@ int main(int argc, char **argv) {
             goto out;
         }
         const char *value = NULL;
-        if (OPTIONS[k].takes_value) {
+        if (OPTIONS[k].takes_value == 1) {
             if (eq) {
                 value = eq + 1;
             } else if (i + 1 < argc) {
@@ -613,9 +665,11 @@ int main(int argc, char **argv) {
                 status = usage_error("missing value for", arg);
                 goto out;
             }
-        } else if (eq) {
+        } else if (eq && OPTIONS[k].takes_value == 0) {
             status = usage_error("no value allowed in", arg);
             goto out;
+        } else if (eq) {
+            value = eq + 1;
         }
         if (OPTIONS[k].opt == OPT_HELP) {
             fputs(USAGE, stdout);
