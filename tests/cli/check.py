@@ -33,7 +33,10 @@ order sharing one scratch directory. A run has:
   expect     status (exact), stdout / stderr (exact), stdout_contains /
              stderr_contains (substrings; of stderr, in any case: messages
              differ in capitals between layers), stderr_one_line (one line,
-             ending in a newline), files ({path: exact content}), absent
+             ending in a newline), files ({path: exact content}),
+             files_contain / files_lack ({path: [substrings]}: each is in
+             the file / none is; a trace has durations, so no exact
+             content), absent
              ([paths that must not exist]), cache ({"dir": D, "entries":
              N, "same_as_before": bool}: N *.cwasm entries in D; the same
              file (inode and bytes) as after the previous step, or not;
@@ -82,6 +85,7 @@ GUESTS = {
     "atomics": "tests/guests/atomics.c",
     "limits": "tests/guests/limits.c",
     "fs_cap": "tests/guests/fs_cap.c",
+    "hostdemo": "examples/guests/hostdemo.c",
 }
 
 # Extra compile flags of some guests (the same as tests/wasm_features.rs):
@@ -381,6 +385,17 @@ def run_step(step, prefix, vars, state):
         if got != render(want):
             fails.append("file %s differs:\n--- want:\n%s\n--- got:\n%s"
                          % (path, show(render(want)), show(got)))
+    for key, present in (("files_contain", True), ("files_lack", False)):
+        for path, parts in exp.get(key, {}).items():
+            try:
+                got = open(path, "rb").read().decode(errors="replace")
+            except OSError as e:
+                fails.append("file %s: %s" % (path, e))
+                continue
+            for part in parts:
+                if (render(part) in got) != present:
+                    fails.append("file %s %s %r:\n%s" % (
+                        path, "lacks" if present else "holds", render(part), show(got)))
     for path, want in exp.get("modes", {}).items():
         try:
             got = "%o" % (os.lstat(path).st_mode & 0o7777)
