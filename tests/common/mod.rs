@@ -107,15 +107,27 @@ fn toolchain_works(out_dir: &Path) -> bool {
 /// The output is written under a temporary name and renamed into place, so
 /// concurrent test processes never see a half-written module.
 pub fn guest(name: &str) -> PathBuf {
+    guest_from(&guests_src_dir().join(format!("{name}.c")), name)
+}
+
+/// [`guest`] for `examples/guests/<name>.c`, the guests of the examples.
+#[allow(dead_code)]
+pub fn example_guest(name: &str) -> PathBuf {
+    let src = manifest_dir().join(format!("examples/guests/{name}.c"));
+    guest_from(&src, &format!("example-{name}"))
+}
+
+/// Compiles `src` into `<target>/guests/<name>.wasm` (see [`guest`]).
+fn guest_from(src: &Path, name: &str) -> PathBuf {
     static LOCK: Mutex<()> = Mutex::new(());
     let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
 
-    let src = guests_src_dir().join(format!("{name}.c"));
+    let src = src.to_path_buf();
     assert!(src.exists(), "no guest source {}", src.display());
     let out_dir = target_dir().join("guests");
     std::fs::create_dir_all(&out_dir).expect("create target/guests");
     let wasm = out_dir.join(format!("{name}.wasm"));
-    if mtime(&wasm).is_some_and(|built| built >= newest_source()) {
+    if mtime(&wasm).is_some_and(|built| built >= newest_source() && Some(built) >= mtime(&src)) {
         return wasm;
     }
 
