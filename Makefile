@@ -84,7 +84,7 @@ test-c: lib-debug
 
 # The CLI case table (tests/cli) through the C CLI and the embedding
 # example: plain, under ASan + UBSan, and installed with pkg-config.
-test-cli: lib-debug
+test-cli: lib-debug guests
 	$(MAKE) -C examples-c test LIBDIR=../build/lib/debug OUT=../build/examples-c-debug
 
 test-python: lib-debug test-cli

@@ -7,7 +7,8 @@
 # 2. compiles examples-c/embed.c the way examples-c/README.md says, with
 #    `pkg-config --cflags --libs wasihost` (shared), and once more against
 #    libwasihost_core.a with `pkg-config --static` (Libs.private), and
-#    examples-c/limits.c (shared), which it runs;
+#    examples-c/limits.c and examples-c/hooks.c (shared), which it runs
+#    (hooks on build/guests/hostdemo.wasm, built by `make guests`);
 # 3. runs tests/cli/check.py against the installed bin/wasihost-run and both
 #    embed builds;
 # 4. stages an install with DESTDIR and checks it names the final prefix.
@@ -74,6 +75,12 @@ fi
     "$ROOT/examples-c/limits.c" $(pkg-config --cflags --libs wasihost)
 LD_LIBRARY_PATH=$PREFIX/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} "$WORK/limits" >/dev/null ||
     die "limits (built with pkg-config) did not end as expected"
+# shellcheck disable=SC2046
+"$CC" -std=c11 -O2 -Wall -Wextra -Werror -pedantic -o "$WORK/hooks" \
+    "$ROOT/examples-c/hooks.c" $(pkg-config --cflags --libs wasihost)
+LD_LIBRARY_PATH=$PREFIX/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} \
+    "$WORK/hooks" "$ROOT/build/guests/hostdemo.wasm" >/dev/null ||
+    die "hooks (built with pkg-config) did not end as expected"
 
 # 3. The checks through the installed copies (the shared embed finds the
 # library through LD_LIBRARY_PATH, as for any non-system prefix).
