@@ -1454,7 +1454,6 @@ impl Hooks {
         let start = traced.then(std::time::Instant::now);
         let verdict = match &self.inner.handlers[id as usize] {
             Some(h) => {
-                let h = h.clone();
                 match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| h.handle(call))) {
                     Ok(v) => v,
                     Err(payload) => Verdict::Trap(format!(
