@@ -43,11 +43,16 @@ func (s *callState) take() []error {
 	return p
 }
 
-// recordPanic reports a recovered panic to the Go call running the guest
-// (call, a cgo.Handle of its *callState, from the thread-local set by the C
-// wrappers; 0 would mean no such call, which the wrappers rule out).
+// recordPanic reports a recovered panic in a reader or writer to the Go
+// call running the guest (see reportPanic).
 func recordPanic(call C.uintptr_t, s Stream, value any) {
-	err := &CallbackPanicError{Stream: s, Value: value, Stack: debug.Stack()}
+	reportPanic(call, &CallbackPanicError{Stream: s, Value: value, Stack: debug.Stack()})
+}
+
+// reportPanic reports a recovered panic to the Go call running the guest
+// (call, a cgo.Handle of its *callState, from the thread-local set by the
+// C wrappers; 0 would mean no such call, which the wrappers rule out).
+func reportPanic(call C.uintptr_t, err *CallbackPanicError) {
 	if call == 0 {
 		return
 	}
@@ -55,11 +60,12 @@ func recordPanic(call C.uintptr_t, s Stream, value any) {
 	st.panics = append(st.panics, err)
 }
 
-// Nonzero results fail the guest's read or write with errno io.
+// A reader's or writer's result: 0, or the WASI errno the guest's read
+// or write fails with.
 const (
 	callbackOK    C.int32_t = 0
-	callbackError C.int32_t = 1
-	callbackPanic C.int32_t = 2
+	callbackError C.int32_t = C.int32_t(ErrnoIO)
+	callbackPanic C.int32_t = C.int32_t(ErrnoIO)
 )
 
 //export wasihostGoWrite
@@ -79,7 +85,10 @@ func wasihostGoWrite(handle C.uintptr_t, data *C.uint8_t, n C.size_t, call C.uin
 	ws.mu.Lock()
 	defer ws.mu.Unlock()
 	written, err := ws.w.Write(buf)
-	if err != nil || written != len(buf) {
+	if err != nil {
+		return C.int32_t(errnoOf(err))
+	}
+	if written != len(buf) {
 		return callbackError
 	}
 	return callbackOK
@@ -120,7 +129,7 @@ func wasihostGoRead(handle C.uintptr_t, buf *C.uint8_t, capacity C.size_t, nread
 			return callbackOK
 		}
 		if err != nil {
-			return callbackError
+			return C.int32_t(errnoOf(err))
 		}
 	}
 	return callbackError // io.ErrNoProgress

@@ -126,6 +126,9 @@ const (
 	// TrapHostPanic: a WASI method of the host panicked (a bug in
 	// wasihost).
 	TrapHostPanic TrapCode = C.WASIHOST_TRAP_HOST_PANIC
+	// TrapHandler: a call handler trapped the guest ([Call.Trap], a
+	// panic in a handler without [OnPanic], or an invalid return value).
+	TrapHandler TrapCode = C.WASIHOST_TRAP_HANDLER
 )
 
 var trapNames = map[TrapCode]string{
@@ -142,6 +145,7 @@ var trapNames = map[TrapCode]string{
 	TrapNullReference:          "null reference",
 	TrapHeapMisaligned:         "heap misaligned",
 	TrapHostPanic:              "host panic",
+	TrapHandler:                "handler",
 }
 
 // String is the trap's name ("unreachable", "stack overflow", ...).
@@ -152,19 +156,94 @@ func (t TrapCode) String() string {
 	return fmt.Sprintf("TrapCode(%d)", uint32(t))
 }
 
-// Errno is a WASI errno (the preview1 numbering, not the host's).
+// Errno is a WASI errno (the preview1 numbering, not the host's): what
+// a WASI call returns to the guest. It is an error, so that a reader or
+// writer given to a [Config] can fail the guest's call with a chosen errno
+// (return it, or an error wrapping it); with errors.Is, [ErrnoNoent]
+// matches [fs.ErrNotExist], [ErrnoPerm], [ErrnoAcces] and
+// [ErrnoNotcapable] match [fs.ErrPermission], and [ErrnoExist] matches
+// [fs.ErrExist].
 type Errno uint16
 
-// The WASI errnos that [Error.Is] maps to the io/fs errors.
+// The WASI errnos, as wasi/api.h numbers them (__WASI_ERRNO_*).
 const (
-	ErrnoAcces      Errno = 2
-	ErrnoExist      Errno = 20
-	ErrnoInval      Errno = 28
-	ErrnoIO         Errno = 29
-	ErrnoNoent      Errno = 44
-	ErrnoNotdir     Errno = 54
-	ErrnoPerm       Errno = 63
-	ErrnoNotcapable Errno = 76
+	ErrnoSuccess        Errno = 0
+	Errno2big           Errno = 1
+	ErrnoAcces          Errno = 2
+	ErrnoAddrinuse      Errno = 3
+	ErrnoAddrnotavail   Errno = 4
+	ErrnoAfnosupport    Errno = 5
+	ErrnoAgain          Errno = 6
+	ErrnoAlready        Errno = 7
+	ErrnoBadf           Errno = 8
+	ErrnoBadmsg         Errno = 9
+	ErrnoBusy           Errno = 10
+	ErrnoCanceled       Errno = 11
+	ErrnoChild          Errno = 12
+	ErrnoConnaborted    Errno = 13
+	ErrnoConnrefused    Errno = 14
+	ErrnoConnreset      Errno = 15
+	ErrnoDeadlk         Errno = 16
+	ErrnoDestaddrreq    Errno = 17
+	ErrnoDom            Errno = 18
+	ErrnoDquot          Errno = 19
+	ErrnoExist          Errno = 20
+	ErrnoFault          Errno = 21
+	ErrnoFbig           Errno = 22
+	ErrnoHostunreach    Errno = 23
+	ErrnoIdrm           Errno = 24
+	ErrnoIlseq          Errno = 25
+	ErrnoInprogress     Errno = 26
+	ErrnoIntr           Errno = 27
+	ErrnoInval          Errno = 28
+	ErrnoIO             Errno = 29
+	ErrnoIsconn         Errno = 30
+	ErrnoIsdir          Errno = 31
+	ErrnoLoop           Errno = 32
+	ErrnoMfile          Errno = 33
+	ErrnoMlink          Errno = 34
+	ErrnoMsgsize        Errno = 35
+	ErrnoMultihop       Errno = 36
+	ErrnoNametoolong    Errno = 37
+	ErrnoNetdown        Errno = 38
+	ErrnoNetreset       Errno = 39
+	ErrnoNetunreach     Errno = 40
+	ErrnoNfile          Errno = 41
+	ErrnoNobufs         Errno = 42
+	ErrnoNodev          Errno = 43
+	ErrnoNoent          Errno = 44
+	ErrnoNoexec         Errno = 45
+	ErrnoNolck          Errno = 46
+	ErrnoNolink         Errno = 47
+	ErrnoNomem          Errno = 48
+	ErrnoNomsg          Errno = 49
+	ErrnoNoprotoopt     Errno = 50
+	ErrnoNospc          Errno = 51
+	ErrnoNosys          Errno = 52
+	ErrnoNotconn        Errno = 53
+	ErrnoNotdir         Errno = 54
+	ErrnoNotempty       Errno = 55
+	ErrnoNotrecoverable Errno = 56
+	ErrnoNotsock        Errno = 57
+	ErrnoNotsup         Errno = 58
+	ErrnoNotty          Errno = 59
+	ErrnoNxio           Errno = 60
+	ErrnoOverflow       Errno = 61
+	ErrnoOwnerdead      Errno = 62
+	ErrnoPerm           Errno = 63
+	ErrnoPipe           Errno = 64
+	ErrnoProto          Errno = 65
+	ErrnoProtonosupport Errno = 66
+	ErrnoPrototype      Errno = 67
+	ErrnoRange          Errno = 68
+	ErrnoRofs           Errno = 69
+	ErrnoSpipe          Errno = 70
+	ErrnoSrch           Errno = 71
+	ErrnoStale          Errno = 72
+	ErrnoTimedout       Errno = 73
+	ErrnoTxtbsy         Errno = 74
+	ErrnoXdev           Errno = 75
+	ErrnoNotcapable     Errno = 76
 )
 
 var errnoNames = [...]string{
@@ -181,10 +260,42 @@ var errnoNames = [...]string{
 
 // String is the errno's WASI name ("noent", "perm", ...).
 func (e Errno) String() string {
-	if int(e) < len(errnoNames) {
+	switch {
+	case int(e) < len(errnoNames):
 		return errnoNames[e]
+	case e == errnoExit:
+		return "exit"
+	case e == errnoTrap:
+		return "trap"
 	}
 	return fmt.Sprintf("errno(%d)", uint16(e))
+}
+
+// Error is the errno's WASI name, as String.
+func (e Errno) Error() string { return e.String() }
+
+// Is reports whether the errno matches target, an io/fs error of the same
+// meaning (see [Errno]).
+func (e Errno) Is(target error) bool {
+	switch target {
+	case fs.ErrNotExist:
+		return e == ErrnoNoent
+	case fs.ErrPermission:
+		return e == ErrnoPerm || e == ErrnoAcces || e == ErrnoNotcapable
+	case fs.ErrExist:
+		return e == ErrnoExist
+	}
+	return false
+}
+
+// errnoOf is the errno an error from a reader, a writer or the random
+// source gives the guest: the Errno it is or wraps (1 to 76), else io.
+func errnoOf(err error) Errno {
+	var e Errno
+	if errors.As(err, &e) && e > ErrnoSuccess && e <= ErrnoNotcapable {
+		return e
+	}
+	return ErrnoIO
 }
 
 // Error is an error reported by the library: its kind, a message with the
@@ -222,15 +333,7 @@ func (e *Error) Is(target error) bool {
 	if k, ok := target.(ErrorKind); ok {
 		return e.Kind == k
 	}
-	switch target {
-	case fs.ErrNotExist:
-		return e.Errno == ErrnoNoent
-	case fs.ErrPermission:
-		return e.Errno == ErrnoPerm || e.Errno == ErrnoAcces || e.Errno == ErrnoNotcapable
-	case fs.ErrExist:
-		return e.Errno == ErrnoExist
-	}
-	return false
+	return e.Errno != ErrnoSuccess && e.Errno.Is(target)
 }
 
 // Unwrap gives what caused an interruption or a timeout: the context's
@@ -256,21 +359,35 @@ func (e *ExitError) Error() string {
 // ExitCode is the guest's exit code, as an int.
 func (e *ExitError) ExitCode() int { return int(e.Code) }
 
-// CallbackPanicError reports a panic in an [io.Writer] or [io.Reader] given
-// to a [Config]. The panic does not cross into the library: the guest's
-// write or read fails with errno io, the run goes on, and the call that
-// ran the guest returns this error (joined with its own, if any).
+// CallbackPanicError reports a panic in Go code the library called back:
+// an [io.Writer] or [io.Reader] given to a [Config], a call handler
+// ([Config.HandleCalls]), a trace function, a clock or a random source.
+// The panic does not cross into the library: a reader's or writer's call
+// fails with errno io and the run goes on; a handler's guest traps (or
+// gets the errno of [OnPanic]); a clock's or random source's call fails
+// with errno io; a trace function's call is not affected. The Go call
+// that ran the guest ([NewInstance], [Instance.Run], [Instance.Call])
+// then returns this error (joined with its own, if any).
 type CallbackPanicError struct {
-	// Stream is the stream whose reader or writer panicked.
+	// Stream is the stream whose reader or writer panicked (when Callback
+	// is "").
 	Stream Stream
+	// Callback names the callback that panicked when it is not a reader or
+	// writer: "handler of path_open", "trace function", "clock",
+	// "random source".
+	Callback string
 	// Value is what was passed to panic.
 	Value any
 	// Stack is the goroutine's stack at the panic.
 	Stack []byte
 }
 
-// Error formats the error with the stream and the panic value.
+// Error formats the error with the callback (or stream) and the panic
+// value.
 func (e *CallbackPanicError) Error() string {
+	if e.Callback != "" {
+		return fmt.Sprintf("wasihost: panic in the %s: %v", e.Callback, e.Value)
+	}
 	what := "writer"
 	if e.Stream == Stdin {
 		what = "reader"

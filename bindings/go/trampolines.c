@@ -21,6 +21,28 @@ static int32_t read_trampoline(void *userdata, uint8_t *buf, size_t cap, size_t 
 
 static void release_trampoline(void *userdata) { wasihostGoRelease((uintptr_t)userdata); }
 
+static int32_t handler_trampoline(void *userdata, wasihost_call_t *call) {
+    return wasihostGoHandle((uintptr_t)userdata, call, current_call);
+}
+
+static void trace_trampoline(void *userdata, const wasihost_call_t *call, const char *json,
+                             size_t len) {
+    /* The Go side only reads the call (the library refuses changes to it). */
+    wasihostGoTrace((uintptr_t)userdata, (wasihost_call_t *)call, (char *)json, len, current_call);
+}
+
+static int32_t clock_now_trampoline(void *userdata, uint32_t clock_id, uint64_t *time_out) {
+    return wasihostGoClockNow((uintptr_t)userdata, clock_id, time_out, current_call);
+}
+
+static int32_t clock_sleep_trampoline(void *userdata, uint64_t ns) {
+    return wasihostGoClockSleep((uintptr_t)userdata, ns, current_call);
+}
+
+static int32_t random_trampoline(void *userdata, uint8_t *buf, size_t len) {
+    return wasihostGoRandom((uintptr_t)userdata, buf, len, current_call);
+}
+
 wasihost_error_t *wasihost_go_output_writer(wasihost_config_t *config, wasihost_stream_t stream,
                                             uintptr_t handle) {
     return wasihost_config_output_callback(config, stream, write_trampoline, (void *)handle,
@@ -30,6 +52,34 @@ wasihost_error_t *wasihost_go_output_writer(wasihost_config_t *config, wasihost_
 wasihost_error_t *wasihost_go_stdin_reader(wasihost_config_t *config, uintptr_t handle) {
     return wasihost_config_stdin_callback(config, read_trampoline, (void *)handle,
                                           release_trampoline);
+}
+
+wasihost_error_t *wasihost_go_set_call_handler(wasihost_config_t *config, const uint8_t *calls,
+                                              size_t calls_len, uintptr_t handle) {
+    if (handle == 0) /* removes the handler of those calls */
+        return wasihost_config_set_call_handler(config, calls, calls_len, NULL, NULL, NULL);
+    return wasihost_config_set_call_handler(config, calls, calls_len, handler_trampoline,
+                                            (void *)handle, release_trampoline);
+}
+
+wasihost_error_t *wasihost_go_set_trace(wasihost_config_t *config, const uint8_t *filter,
+                                        size_t filter_len, uintptr_t handle) {
+    if (handle == 0) /* removes the trace */
+        return wasihost_config_set_trace_callback(config, filter, filter_len, NULL, NULL, NULL);
+    return wasihost_config_set_trace_callback(config, filter, filter_len, trace_trampoline,
+                                              (void *)handle, release_trampoline);
+}
+
+wasihost_error_t *wasihost_go_set_clock(wasihost_config_t *config, uintptr_t handle,
+                                        int with_sleep) {
+    return wasihost_config_set_clock(config, clock_now_trampoline,
+                                     with_sleep ? clock_sleep_trampoline : NULL, (void *)handle,
+                                     release_trampoline);
+}
+
+wasihost_error_t *wasihost_go_set_random(wasihost_config_t *config, uintptr_t handle) {
+    return wasihost_config_set_random_callback(config, random_trampoline, (void *)handle,
+                                               release_trampoline);
 }
 
 wasihost_error_t *wasihost_go_instance_new(const wasihost_module_t *module,

@@ -19,11 +19,14 @@ func Sources() map[string]string {
 	_, file, _, _ := runtime.Caller(0)
 	goDir := filepath.Join(filepath.Dir(file), "..", "..")
 	repoGuests := filepath.Join(goDir, "..", "..", "tests", "guests")
+	examples := filepath.Join(goDir, "..", "..", "examples", "guests")
 	return map[string]string{
-		"gotest": filepath.Join(goDir, "testdata", "gotest.c"),
-		"proc":   filepath.Join(repoGuests, "proc.c"),
-		"stdio":  filepath.Join(repoGuests, "stdio.c"),
-		"limits": filepath.Join(repoGuests, "limits.c"),
+		// The programmable-host examples' guest (time, open, random).
+		"hostdemo": filepath.Join(examples, "hostdemo.c"),
+		"gotest":   filepath.Join(goDir, "testdata", "gotest.c"),
+		"proc":     filepath.Join(repoGuests, "proc.c"),
+		"stdio":    filepath.Join(repoGuests, "stdio.c"),
+		"limits":   filepath.Join(repoGuests, "limits.c"),
 	}
 }
 
