@@ -84,6 +84,19 @@ Limits (none of them by default but the memory and fd caps):
   --max-open-fds N        the most fds the guest may hold open (default 1024;
                           at least 3 plus the --dir and --ro-dir preopens)
 
+Tracing and reproducible runs:
+  --trace FILE            write every WASI call the guest makes to FILE, one
+                          JSON object per line: call, arguments (paths as
+                          text, flags by name), errno, results, duration
+  --trace-filter LIST     trace only these calls: a comma-separated list of
+                          groups (args, clock, fd, path, poll, proc, random,
+                          sock; fs = fd,path; all) and call names (path_open)
+  --deterministic[=SEED]  frozen wall clock (2000-01-01T00:00:00Z), a
+                          monotonic clock that starts at 0 and advances only
+                          by what the guest sleeps (without waiting), and
+                          random bytes from SEED (default 0): two runs with
+                          the same inputs print the same
+
 Exit status: the guest's exit code (0 when its main returns); the OS
 keeps only the low 8 bits, so a proc_exit code above 255 shows as the
 code modulo 256. 134 when the guest traps or is interrupted (the reason
@@ -95,21 +108,33 @@ that cannot be loaded or set up (a missing file, invalid wasm, no _start,
 a missing --dir).
 `
 
+// valueRule says whether an option takes a value.
+type valueRule int
+
+const (
+	noValue       valueRule = iota
+	needsValue              // --opt VALUE or --opt=VALUE
+	optionalValue           // only as --opt=VALUE
+)
+
 // options maps each option to whether it takes a value.
-var options = map[string]bool{
-	"--dir":                true,
-	"--ro-dir":             true,
-	"--env":                true,
-	"--stdin":              true,
-	"--cache-dir":          true,
-	"--cache-allow-shared": false,
-	"--no-cache":           false,
-	"--timeout":            true,
-	"--fuel":               true,
-	"--max-memory":         true,
-	"--max-open-fds":       true,
-	"--help":               false,
-	"-h":                   false,
+var options = map[string]valueRule{
+	"--dir":                needsValue,
+	"--ro-dir":             needsValue,
+	"--env":                needsValue,
+	"--stdin":              needsValue,
+	"--cache-dir":          needsValue,
+	"--cache-allow-shared": noValue,
+	"--no-cache":           noValue,
+	"--timeout":            needsValue,
+	"--fuel":               needsValue,
+	"--max-memory":         needsValue,
+	"--max-open-fds":       needsValue,
+	"--trace":              needsValue,
+	"--trace-filter":       needsValue,
+	"--deterministic":      optionalValue,
+	"--help":               noValue,
+	"-h":                   noValue,
 }
 
 // action is one option from the command line, with its value.
@@ -127,9 +152,12 @@ func main() {
 // also while the guest runs).
 func setupSignals() { C.default_sigpipe() }
 
-func usageError(msg, what string) int {
-	if what != "" {
-		msg += ` "` + what + `"`
+// usageError prints "wasihost-run: MSG "WHAT" (try --help)" (WHAT, when
+// given, quoted even when empty, as the C runner does) and returns the
+// usage status.
+func usageError(msg string, what ...string) int {
+	for _, w := range what {
+		msg += ` "` + w + `"`
 	}
 	fmt.Fprintf(os.Stderr, "wasihost-run: %s (try --help)\n", msg)
 	return exitUsage
@@ -163,6 +191,12 @@ type limits struct {
 	hasMaxMemory   bool
 	maxOpenFDs     uint64
 	maxOpenFDsText string
+
+	trace          string // --trace FILE
+	traceFilter    string // --trace-filter LIST
+	hasTraceFilter bool
+	deterministic  bool
+	seed           uint64
 }
 
 // parseDigits reads the decimal digits at the start of s: the number, the
@@ -250,9 +284,10 @@ func parseBytes(s string) (uint64, bool) {
 	return n, true
 }
 
-// parseLimit parses the value of a limit option into lim. Returns 0, or
+// parseLimit parses the value of a limit, trace or determinism option
+// into lim (hasValue: whether an optional value was given). Returns 0, or
 // the exit status of a usage error naming the option and the value.
-func parseLimit(name, value string, lim *limits) int {
+func parseLimit(name, value string, hasValue bool, lim *limits) int {
 	switch name {
 	case "--timeout":
 		ns, ok := parseDuration(value)
@@ -276,6 +311,23 @@ func parseLimit(name, value string, lim *limits) int {
 				"K, M, G or T (e.g. 64M), not", value)
 		}
 		lim.maxMemory, lim.hasMaxMemory = n, true
+	case "--trace":
+		if value == "" {
+			return usageError("--trace needs a FILE, not", value)
+		}
+		lim.trace = value
+	case "--trace-filter":
+		// Checked by the library (with --trace): the message names the word.
+		lim.traceFilter, lim.hasTraceFilter = value, true
+	case "--deterministic":
+		lim.deterministic = true
+		if hasValue {
+			n, ok := parseUint(value)
+			if !ok {
+				return usageError("--deterministic=SEED needs an integer SEED, not", value)
+			}
+			lim.seed = n
+		}
 	case "--max-open-fds":
 		// The lower bound depends on the preopens: checked in run.
 		n, ok := parseUint(value)
@@ -306,32 +358,31 @@ func parse(args []string, lim *limits) (actions []action, guest []string, status
 		if strings.HasPrefix(arg, "--") {
 			name, value, hasValue = strings.Cut(arg, "=")
 		}
-		takesValue, known := options[name]
+		rule, known := options[name]
 		if !known {
 			return nil, nil, usageError("unknown option", arg), true
 		}
-		if takesValue {
-			if !hasValue {
-				if i+1 >= len(args) {
-					return nil, nil, usageError("missing value for", arg), true
-				}
-				i++
-				value = args[i]
+		switch {
+		case rule == needsValue && !hasValue:
+			if i+1 >= len(args) {
+				return nil, nil, usageError("missing value for", arg), true
 			}
-		} else if hasValue {
+			i++
+			value, hasValue = args[i], true
+		case rule == noValue && hasValue:
 			return nil, nil, usageError("no value allowed in", arg), true
 		}
 		if name == "--help" || name == "-h" {
 			fmt.Print(usage)
 			return nil, nil, 0, true
 		}
-		if status := parseLimit(name, value, lim); status != 0 {
+		if status := parseLimit(name, value, hasValue, lim); status != 0 {
 			return nil, nil, status, true
 		}
 		actions = append(actions, action{name, value})
 	}
 	if i >= len(args) {
-		return nil, nil, usageError("missing FILE.wasm", ""), true
+		return nil, nil, usageError("missing FILE.wasm"), true
 	}
 	return actions, args[i:], 0, false
 }
@@ -379,7 +430,8 @@ func apply(cfg *wasihost.Config, a action) int {
 	return 0
 }
 
-// applyLimits sets the limits on the config. Returns 0, or an exit status.
+// applyLimits sets the limits, the trace and the deterministic mode on the
+// config. Returns 0, or an exit status.
 func applyLimits(cfg *wasihost.Config, lim *limits, npreopens int) int {
 	if lim.maxOpenFDsText != "" && lim.maxOpenFDs < 3+uint64(npreopens) {
 		dirs := "directories"
@@ -401,6 +453,20 @@ func applyLimits(cfg *wasihost.Config, lim *limits, npreopens int) int {
 	}
 	if lim.maxOpenFDsText != "" {
 		errs = append(errs, cfg.SetMaxOpenFDs(int(lim.maxOpenFDs)))
+	}
+	if lim.hasTraceFilter && lim.trace == "" {
+		return usageError("--trace-filter needs --trace FILE")
+	}
+	if lim.trace != "" {
+		// The file is created now; a bad filter or an unwritable file is
+		// a usage error that names --trace.
+		if err := cfg.SetTraceFile(lim.trace, lim.traceFilter); err != nil {
+			report("--trace", err)
+			return exitUsage
+		}
+	}
+	if lim.deterministic {
+		errs = append(errs, cfg.SetDeterministic(lim.seed))
 	}
 	for _, err := range errs {
 		if err != nil {

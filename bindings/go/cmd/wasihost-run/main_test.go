@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -73,6 +74,8 @@ func makeWork(dir string) error {
 		"spin.wat":          `(module (func (export "_start") (loop $l (br $l))))`,
 		"-dash.wat":         helloWAT,
 		"trap_in_start.wat": `(module (func $s unreachable) (start $s) (func (export "_start")))`,
+		"demo/a.txt":        "hello\n",
+		"demo/b.txt":        "",
 	}
 	for name, text := range files {
 		path := filepath.Join(dir, name)
@@ -171,7 +174,7 @@ type cliCase struct {
 }
 
 func cases() []cliCase {
-	proc, stdio, gotest := guests["proc"], guests["stdio"], guests["gotest"]
+	proc, stdio, gotest, hostdemo := guests["proc"], guests["stdio"], guests["gotest"], guests["hostdemo"]
 	return []cliCase{
 		{"hello", []string{proc, "hello", "world"}, "", 0, "hello world\n", ""},
 		{"argv", []string{gotest, "args", "--dir", "x", "-h"}, "", 0,
@@ -218,6 +221,23 @@ func cases() []cliCase {
 		{"invalid wasm", []string{"bad.wasm"}, "", 2, "", "bad.wasm"},
 		{"no _start", []string{"nostart.wat"}, "", 2, "", "no _start"},
 		{"unknown import", []string{"import.wat"}, "", 2, "", "import.wat"},
+		{"--trace", []string{"--trace", "trace.jsonl", proc, "hello", "x"}, "", 0, "hello x\n", ""},
+		{"--trace-filter", []string{"--trace=trace.jsonl", "--trace-filter=fs,clock", proc, "hello", "y"}, "", 0, "hello y\n", ""},
+		{"--trace empty", []string{"--trace=", proc, "hello"}, "", 2, "", `--trace needs a FILE, not ""`},
+		{"--trace unwritable", []string{"--trace", "missing/t.jsonl", proc, "hello"}, "", 2, "", "wasihost-run: --trace: trace file missing/t.jsonl"},
+		{"--trace bad filter", []string{"--trace", "trace.jsonl", "--trace-filter", "fs,bogus", proc, "hello"}, "", 2, "",
+			"wasihost-run: --trace: filter: unknown call or group `bogus`"},
+		{"--trace-filter alone", []string{"--trace-filter", "fs", proc, "hello"}, "", 2, "", "wasihost-run: --trace-filter needs --trace FILE (try --help)"},
+		{"--trace-filter missing value", []string{"--trace", "t.jsonl", "--trace-filter"}, "", 2, "", `missing value for "--trace-filter"`},
+		{"--deterministic", []string{"--deterministic", "--dir", "demo::/d", hostdemo, "time", "/d"}, "", 0, "*", ""},
+		{"--deterministic=SEED", []string{"--deterministic=42", "--dir", "demo::/d", hostdemo, "time", "/d"}, "", 0, "*", ""},
+		{"--deterministic random", []string{"--deterministic=3", "--dir=demo::/dev", hostdemo, "random", "/dev/a.txt", "3"}, "", 0,
+			"/dev/a.txt: 68656c\n", ""},
+		{"--deterministic bad seed", []string{"--deterministic=x", hostdemo, "time", "/"}, "", 2, "", `--deterministic=SEED needs an integer SEED, not "x"`},
+		{"--deterministic empty seed", []string{"--deterministic=", hostdemo, "time", "/"}, "", 2, "", `--deterministic=SEED needs an integer SEED, not ""`},
+		{"--deterministic seed too big", []string{"--deterministic=18446744073709551616", hostdemo, "time", "/"}, "", 2, "", `not "18446744073709551616"`},
+		{"--deterministic SEED is the module", []string{"--deterministic", "5", "x"}, "", 2, "", "5"},
+		{"empty value quoted", []string{"--timeout=", proc, "hello"}, "", 2, "", `not "" (try --help)`},
 		{"help", []string{"--help"}, "", 0, usage, ""},
 		{"-h", []string{"-h", "ignored"}, "", 0, usage, ""},
 	}
@@ -480,6 +500,72 @@ func TestParseLimits(t *testing.T) {
 		got, ok := parseBytes(c.s)
 		if ok != c.ok || got != c.want {
 			t.Errorf("parseBytes(%q) = %d, %v; want %d, %v", c.s, got, ok, c.want, c.ok)
+		}
+	}
+}
+
+// TestCLITrace: --trace writes one JSON object per call, --trace-filter
+// chooses them; the C runner writes the same records (but for the
+// durations).
+func TestCLITrace(t *testing.T) {
+	bins := []string{""}
+	if cCLI != "" {
+		bins = append(bins, cCLI)
+	}
+	var records []string
+	for _, bin := range bins {
+		trace := filepath.Join(t.TempDir(), "trace.jsonl")
+		o := cli(t, bin, t.TempDir(), "", "--trace", trace, "--trace-filter", "path_open,fd_close", "--dir", "demo::/d",
+			guests["hostdemo"], "open", "/d/a.txt", "/d/nope")
+		if o.status != 0 || o.stdout != "/d/a.txt: 6 bytes\n/d/nope: error No such file or directory\n" {
+			t.Fatalf("%s: %+v", name(bin), o)
+		}
+		b, err := os.ReadFile(trace)
+		must(t, err)
+		var calls []string
+		var all []string
+		for _, line := range strings.Split(strings.TrimSuffix(string(b), "\n"), "\n") {
+			var rec map[string]any
+			if err := json.Unmarshal([]byte(line), &rec); err != nil {
+				t.Fatalf("%s: line %q: %v", name(bin), line, err)
+			}
+			args, _ := rec["args"].(map[string]any)
+			calls = append(calls, fmt.Sprint(rec["call"], " ", args["path"], " ", rec["errno"]))
+			if _, ok := rec["ns"].(float64); !ok {
+				t.Errorf("%s: no duration in %q", name(bin), line)
+			}
+			delete(rec, "ns")
+			norm, _ := json.Marshal(rec)
+			all = append(all, string(norm))
+		}
+		if got := strings.Join(calls, ","); got != "path_open a.txt success,fd_close <nil> success,path_open nope noent" {
+			t.Errorf("%s: calls %q", name(bin), got)
+		}
+		records = append(records, strings.Join(all, "\n"))
+	}
+	if len(records) == 2 && records[0] != records[1] {
+		t.Errorf("the Go and C traces differ:\n%s\n%s", records[0], records[1])
+	}
+}
+
+// TestCLIDeterministic: two runs with --deterministic print the same, with
+// the frozen clock; the C runner prints the same too.
+func TestCLIDeterministic(t *testing.T) {
+	args := []string{"--deterministic=9", "--dir", "demo::/d", guests["hostdemo"], "time", "/d"}
+	a, b := cli(t, "", t.TempDir(), "", args...), cli(t, "", t.TempDir(), "", args...)
+	if a.status != 0 || a != b {
+		t.Fatalf("two runs:\n%+v\n%+v", a, b)
+	}
+	if !strings.HasPrefix(a.stdout, "wall: 946684800 s\nmonotonic: 0 ns\nmonotonic after sleeping 1.5 s: 1500000000 ns (+1500000000)\nrandom: ") ||
+		!strings.Contains(a.stdout, "entry: a.txt\n") {
+		t.Fatalf("output:\n%s", a.stdout)
+	}
+	if other := cli(t, "", t.TempDir(), "", append([]string{"--deterministic"}, args[1:]...)...); other.stdout == a.stdout {
+		t.Fatal("seeds 0 and 9 print the same")
+	}
+	if cCLI != "" {
+		if c := cli(t, cCLI, t.TempDir(), "", args...); c != a {
+			t.Fatalf("Go and C differ:\n%+v\n%+v", a, c)
 		}
 	}
 }
