@@ -13,6 +13,19 @@ Limits: ``run(..., timeout=2.5, fuel=10**9, max_memory=256 << 20)``
 raises :class:`TimedOut` or :class:`FuelExhausted` when the guest passes
 them (a ``memory.grow`` past ``max_memory`` fails in the guest).
 
+The programmable host: override any WASI call with fall-through to the
+built-in (``Config.on_call``, ``run(handlers=)``, a :class:`Call` per
+call), trace the calls (``Config.set_trace``, ``run(trace=)``), and make
+runs reproducible (``run(deterministic=True)``, ``Config.set_clock``,
+``Config.set_random``)::
+
+    def deny_keys(call: wasihost.Call) -> wasihost.Errno | None:
+        if call.path.endswith(b".key"):
+            return wasihost.Errno.ACCES
+        return call.call_default()
+
+    wasihost.run("prog.wasm", dirs={"/d": "."}, handlers={"path_open": deny_keys})
+
 For more control (reusing a compiled module, calling exports, streaming
 output, interrupting from another thread) use :class:`Module`,
 :class:`Config` and :class:`Instance`. Every handle has an idempotent
@@ -46,10 +59,15 @@ from ._core import (
     version,
 )
 from ._ffi import LIBRARY_ENV, library_path
+from ._hooks import ArgKind, Call, CallArgs, CallResults, ClockId, TraceRecord
 from ._run import RunResult, run
 from ._values import Value, f32, f64, i32, i64
 from .errors import (
+    CallError,
+    CallExit,
+    CallTrap,
     ConfigError,
+    Errno,
     EngineError,
     FuelExhausted,
     GuestExit,
@@ -117,4 +135,14 @@ __all__ = [
     "MemoryLimitError",
     "InternalError",
     "LibraryNotFoundError",
+    "Errno",
+    "Call",
+    "CallArgs",
+    "CallResults",
+    "ArgKind",
+    "ClockId",
+    "TraceRecord",
+    "CallError",
+    "CallExit",
+    "CallTrap",
 ]

@@ -7,10 +7,12 @@ reference the library needed: nothing the C side may call is ever
 collected early, and nothing is kept after the C side is done with it.
 
 An exception raised by a Python callback never crosses into C: the
-trampoline returns nonzero (the guest sees errno ``io``) and keeps the
-exception for the thread that runs the guest (callbacks run on that
-thread), where the wrapper raises it once the C call returns (:func:`take_pending`;
-the first one, when a callback failed several times).
+trampoline returns errno ``io`` (29) to the guest and keeps the exception
+for the thread that runs the guest (callbacks run on that thread), where
+the wrapper raises it once the C call returns (:func:`take_pending`; the
+first one, when a callback failed several times). A
+:class:`~wasihost.CallError` is the exception: the guest gets its errno,
+and nothing is raised again.
 """
 
 from __future__ import annotations
@@ -23,6 +25,10 @@ import threading
 from typing import Any, Callable
 
 from . import _ffi
+from .errors import CallError, Errno
+
+IO = int(Errno.IO)
+"""What the guest sees when a callback fails (raises): errno ``io``."""
 
 # key (the C userdata) -> the Python function; entries live from the
 # registering call until the library's finalizer for them.
@@ -38,11 +44,15 @@ def register(fn: Callable[..., Any]) -> int:
     return key
 
 
-def _remember(exc: BaseException) -> None:
+def remember(exc: BaseException) -> None:
+    """Keeps ``exc`` to raise on this thread once the C call returns."""
     errors = getattr(_pending, "errors", None)
     if errors is None:
         errors = _pending.errors = []
     errors.append(exc)
+
+
+_remember = remember
 
 
 def take_pending() -> BaseException | None:
@@ -63,9 +73,11 @@ def _on_write(userdata: int | None, data: int | None, length: int) -> int:
     try:
         _registry[userdata or 0](ctypes.string_at(data or 0, length) if length else b"")
         return 0
+    except CallError as e:  # the errno the embedder chose
+        return int(e.errno)
     except BaseException as e:  # noqa: BLE001 - never unwind into C
         _remember(e)
-        return 1
+        return IO
 
 
 def _on_read(userdata: int | None, buf: int | None, cap: int, nread_out: Any) -> int:
@@ -75,9 +87,16 @@ def _on_read(userdata: int | None, buf: int | None, cap: int, nread_out: Any) ->
             raise ValueError(f"a stdin source gave {n} bytes for a buffer of {cap}")
         nread_out[0] = n
         return 0
+    except CallError as e:  # the errno the embedder chose
+        return int(e.errno)
     except BaseException as e:  # noqa: BLE001 - never unwind into C
         _remember(e)
-        return 1
+        return IO
+
+
+def forget(key: int) -> None:
+    """Drops ``key`` when the library never took it over."""
+    _registry.pop(key, None)
 
 
 def _on_finalize(userdata: int | None) -> None:
@@ -90,6 +109,12 @@ FINALIZE = _ffi.wasihost_finalizer_t(_on_finalize)
 
 
 # --- adapters from Python objects --------------------------------------------
+
+
+def _errno_returned(value: Any) -> None:
+    """A plain callable may return an :class:`Errno` (not 0) to fail the guest's call with it."""
+    if isinstance(value, Errno) and value:
+        raise CallError(value)
 
 
 def writer_for(sink: Any) -> Callable[[bytes], None]:
@@ -112,6 +137,7 @@ def writer_for(sink: Any) -> Callable[[bytes], None]:
         def binary(data: bytes) -> None:
             while data:
                 n = write(data)
+                _errno_returned(n)
                 # Raw streams may write less; others return None or the whole length.
                 if n is None or n >= len(data):
                     return
@@ -123,7 +149,7 @@ def writer_for(sink: Any) -> Callable[[bytes], None]:
     if callable(sink):
 
         def call(data: bytes) -> None:
-            sink(data)
+            _errno_returned(sink(data))
 
         return call
     raise TypeError(f"cannot write guest output to {type(sink).__name__!r}")
@@ -158,6 +184,7 @@ def reader_for(source: Any) -> Callable[[int, int], int]:
     def fill(address: int, cap: int) -> int:
         if not pending:
             chunk = get(cap)
+            _errno_returned(chunk)
             if chunk is None:
                 chunk = b""
             if isinstance(chunk, str):

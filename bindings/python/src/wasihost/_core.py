@@ -12,8 +12,9 @@ from ctypes import byref, c_uint32, c_void_p
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping, Union
 
-from . import _callbacks, _ffi, _validate
+from . import _callbacks, _ffi, _hooks, _validate
 from ._handle import Handle
+from ._hooks import Call, ClockId, HandlerFn, TraceRecord
 from ._values import WasmArg, from_c, to_c
 from .errors import check, take
 
@@ -393,6 +394,7 @@ class Module(Handle):
 
 StdinSource = Any
 """What :meth:`Config.set_stdin` accepts; see there."""
+_UNSET: Any = object()  # on_call without a handler: a decorator
 OutputSink = Any
 """What :meth:`Config.set_stdout` accepts; see there."""
 
@@ -436,10 +438,20 @@ class Config(Handle):
         fuel: int | None = None,
         max_memory: int | None = None,
         max_table_elements: int | None = None,
+        handlers: Mapping[str | Iterable[str], HandlerFn] | None = None,
+        trace: Any = None,
+        trace_filter: str | Iterable[str] | None = None,
+        deterministic: bool | int | None = None,
     ) -> None:
         # Whole-argument checks before anything is made; each item is
         # checked by the method that applies it.
         _validate.boolean(inherit_env, "inherit_env")
+        handler_items = _hooks.handler_items(handlers) if handlers is not None else []
+        seed = _hooks.seed_value(deterministic)
+        if trace_filter is not None:
+            _hooks.call_list(trace_filter, "trace_filter")
+            if trace is None:
+                raise ValueError("trace_filter needs trace (a path, a file or a callable)")
         timeout_ns = _validate.timeout_ns(timeout)
         if fuel is not None:
             _validate.uint64(fuel, "fuel", minimum=1)
@@ -486,6 +498,12 @@ class Config(Handle):
                 self.set_max_memory(max_memory)
             if max_table_elements is not None:
                 self.set_max_table_elements(max_table_elements)
+            for calls, fn in handler_items:
+                self.on_call(calls, fn)
+            if trace is not None:
+                self.set_trace(trace, filter=trace_filter)
+            if seed is not None:
+                self.set_deterministic(seed)
         except BaseException:
             self.close()
             raise
@@ -495,6 +513,22 @@ class Config(Handle):
             check(call(c, *args))
         return self
 
+    def _apply_owned(self, key: int, call: Callable[..., Any], *args: Any) -> Config:
+        """``_apply`` of a C function that takes over the callback registered under ``key``.
+
+        The library finalizes ``key`` itself once called (also when it
+        fails); if the call is never made (a closed config), it is dropped here.
+        """
+        made = False
+        try:
+            with self._use(exclusive=True) as c:
+                made = True
+                err = call(c, *args)
+        finally:
+            if not made:
+                _callbacks.forget(key)
+        check(err)
+        return self
     def push_arg(self, arg: TextArg) -> Config:
         """Appends one guest argument; the first is the program name (``argv[0]``)."""
         return self._push_arg(arg, "arg")
@@ -704,6 +738,193 @@ class Config(Handle):
             lib.wasihost_config_output_callback,
             stream,
             _callbacks.WRITE,
+            key,
+            _callbacks.FINALIZE,
+        )
+
+
+    # -- the programmable host: handlers, trace, clocks, random
+
+    def on_call(
+        self,
+        calls: str | Iterable[str],
+        handler: Any = _UNSET,
+        *,
+        on_error: Any = "trap",
+    ) -> Any:
+        """Handles the WASI calls ``calls`` with ``handler(call)``, in place of the built-in.
+
+        ``calls``: call names and groups, as ``"path_open,fd_read"`` or a
+        list: ``args``, ``clock``, ``fd``, ``path``, ``poll``, ``proc``,
+        ``random``, ``sock``, ``fs`` (``fd`` and ``path``), ``all``. An
+        unknown name raises :class:`~wasihost.InvalidArgumentError`. The
+        handler replaces any handler set before for those calls;
+        ``handler=None`` removes theirs. Without ``handler``, ``on_call``
+        is a decorator::
+
+            @config.on_call("path_open")
+            def deny_keys(call: wasihost.Call) -> wasihost.Errno | None:
+                if call.path.endswith(b".key"):
+                    return wasihost.Errno.ACCES
+                return call.call_default()
+
+        The handler gets a :class:`~wasihost.Call` (valid during the call
+        only) and returns an :class:`~wasihost.Errno` or an int 0 to 76 for
+        the guest (the results reach it only on ``SUCCESS``); None for the
+        errno of :meth:`Call.call_default <wasihost.Call.call_default>`,
+        which runs then if it did not yet; or ends the guest with
+        ``call.exit(code)`` or ``call.trap(message)``. Raising
+        :class:`~wasihost.CallError` is returning its errno.
+
+        A handler that raises anything else, or returns something else,
+        fails: the guest traps (``on_error="trap"``, the default) or sees
+        the errno ``on_error`` (an :class:`~wasihost.Errno` 1 to 76), and
+        the exception is raised again from :meth:`Instance.run` /
+        :meth:`Instance.call` once the guest returns, as for stdio callbacks.
+
+        Every instance made from the config afterwards uses the handler
+        (several at once, on several threads: it runs on the thread of the
+        guest making the call). Calls without a handler cost nothing extra.
+        A handler must not use the instance that is running.
+        """
+        if handler is _UNSET:
+
+            def decorator(fn: HandlerFn) -> HandlerFn:
+                self.on_call(calls, fn, on_error=on_error)
+                return fn
+
+            _hooks.call_list(calls, "calls")
+            _hooks.on_error_value(on_error)
+            return decorator
+        c = _hooks.call_list(calls, "calls")
+        verdict = _hooks.on_error_value(on_error)
+        lib = _ffi.lib()
+        if handler is None:
+            return self._apply(lib.wasihost_config_set_call_handler, c, len(c), None, None, None)
+        if not callable(handler):
+            raise TypeError(f"handler must be callable, not {type(handler).__name__}")
+        key = _callbacks.register(_hooks.Handler(handler, verdict))
+        return self._apply_owned(
+            key,
+            lib.wasihost_config_set_call_handler,
+            c,
+            len(c),
+            _hooks.HANDLER,
+            key,
+            _callbacks.FINALIZE,
+        )
+
+    def set_trace(self, target: Any, filter: str | Iterable[str] | None = None) -> Config:
+        """Traces the WASI calls of every instance made from the config afterwards.
+
+        ``target``:
+
+        * a path (``str``, ``os.PathLike``): the file, created or truncated
+          now, gets one JSON object per call and line, as ``--trace FILE``
+          writes it: ``{"instance":1,"call":"path_open","args":{"fd":3,
+          "dirflags":["symlink_follow"],"path":"a.txt",...},"errno":"success",
+          "results":{"opened_fd":4},"ns":5120}`` (an exit gives ``"exit":N``
+          and a trap ``"trap":"..."`` in place of ``errno``). An instance's
+          lines are in the file once it is closed.
+        * a file object (anything with ``write``): the same lines, written
+          by Python.
+        * a callable: called with a :class:`~wasihost.TraceRecord` after
+          each call, on the guest's thread; what it raises is raised again
+          after the run (the guest does not notice).
+        * None: no trace.
+
+        ``filter``: which calls, as for :meth:`on_call` (None: all). Replaces
+        a trace set before.
+        """
+        f = b"" if filter is None else _hooks.call_list(filter, "filter")
+        lib = _ffi.lib()
+        if target is None:
+            return self._apply(lib.wasihost_config_set_trace_callback, f, len(f), None, None, None)
+        if _hooks.is_path(target):
+            p = _bytes(target, "trace")
+            return self._apply(lib.wasihost_config_set_trace_file, p, len(p), f, len(f))
+        if getattr(target, "write", None) is not None:
+            fn = _hooks.trace_writer(target)
+        elif callable(target):
+            fn = target
+        else:
+            raise TypeError(
+                "trace must be a path, a file object, a callable or None, not"
+                f" {type(target).__name__}"
+            )
+        key = _callbacks.register(fn)
+        return self._apply_owned(
+            key,
+            lib.wasihost_config_set_trace_callback,
+            f,
+            len(f),
+            _hooks.TRACE,
+            key,
+            _callbacks.FINALIZE,
+        )
+
+    def set_deterministic(self, seed: int = 0) -> Config:
+        """Deterministic time and randomness for the guests: two runs print the same.
+
+        The wall clock is frozen at 2000-01-01T00:00:00Z, the monotonic
+        clock starts at 0 and advances only by what the guest sleeps (at
+        once, without waiting), and ``random_get`` gives bytes from
+        ``seed`` (an int, 0 to 2**64 - 1). Replaces a clock or random source
+        set before; a later :meth:`set_clock` or :meth:`set_random` replaces
+        its clock or its random bytes.
+        """
+        n = _validate.uint64(seed, "seed")
+        return self._apply(_ffi.lib().wasihost_config_set_deterministic, n)
+
+    def set_clock(
+        self,
+        now: Callable[[ClockId], int],
+        sleep: Callable[[int], Any] | None = None,
+    ) -> Config:
+        """The guests' clocks come from ``now(clock_id)``: nanoseconds, an int.
+
+        ``clock_id`` is a :class:`~wasihost.ClockId` (``REALTIME``: since
+        1970; ``MONOTONIC``; the CPU-time clocks). Raise
+        :class:`~wasihost.CallError` (``Errno.INVAL`` for a clock it does not
+        have) to fail the guest's call. ``sleep(ns)``, when given, makes the
+        guest's waits (``poll_oneoff`` clock subscriptions: ``sleep()``,
+        ``nanosleep()``) pass on that clock, e.g. by advancing a virtual
+        time; without it they are real sleeps. Both run on the guest's
+        thread; what else they raise fails the call with ``io`` and is
+        raised again after the run. Shared by every instance of the config;
+        replaces the clock of :meth:`set_deterministic`.
+        """
+        if not callable(now):
+            raise TypeError(f"now must be callable, not {type(now).__name__}")
+        if sleep is not None and not callable(sleep):
+            raise TypeError(f"sleep must be callable or None, not {type(sleep).__name__}")
+        key = _callbacks.register(_hooks.Clock(now, sleep))
+        return self._apply_owned(
+            key,
+            _ffi.lib().wasihost_config_set_clock,
+            _hooks.CLOCK_NOW,
+            _hooks.CLOCK_SLEEP if sleep is not None else None,
+            key,
+            _callbacks.FINALIZE,
+        )
+
+    def set_random(self, source: Callable[[int], bytes]) -> Config:
+        """The guests' ``random_get`` bytes come from ``source(n)``, which returns ``n`` bytes.
+
+        ``os.urandom`` and ``random.Random(seed).randbytes`` fit. Runs on the
+        guest's thread; raise :class:`~wasihost.CallError` to fail the call
+        with an errno of your choice; anything else it raises (or a wrong
+        length) fails it with ``io`` and is raised again after the run.
+        Shared by every instance of the config; replaces the seed of
+        :meth:`set_deterministic`.
+        """
+        if not callable(source):
+            raise TypeError(f"source must be callable, not {type(source).__name__}")
+        key = _callbacks.register(source)
+        return self._apply_owned(
+            key,
+            _ffi.lib().wasihost_config_set_random_callback,
+            _hooks.RANDOM,
             key,
             _callbacks.FINALIZE,
         )

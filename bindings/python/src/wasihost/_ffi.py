@@ -82,6 +82,19 @@ WASIHOST_CACHE_MISS = 2
 WASIHOST_CACHE_REBUILT = 3
 WASIHOST_CACHE_NOT_STORED = 4
 WASIHOST_CACHE_FLAG_ALLOW_SHARED_DIR = 1
+WASIHOST_CALL_EXIT = -1
+WASIHOST_CALL_TRAP = -2
+WASIHOST_ARG_FD = 0
+WASIHOST_ARG_INT = 1
+WASIHOST_ARG_SIGNED = 2
+WASIHOST_ARG_FLAGS = 3
+WASIHOST_ARG_ENUM = 4
+WASIHOST_ARG_PTR = 5
+WASIHOST_ARG_PATH = 6
+WASIHOST_ARG_BUF = 7
+WASIHOST_ARG_IOVS = 8
+WASIHOST_ARG_LEN = 9
+WASIHOST_TRAP_HANDLER = 13
 
 CONSTANTS: dict[str, int] = {
     name: value for name, value in globals().items() if name.startswith("WASIHOST_")
@@ -110,6 +123,7 @@ OPAQUE_TYPES = (
     "wasihost_instance_t",
     "wasihost_interrupt_handle_t",
     "wasihost_module_t",
+    "wasihost_call_t",
 )
 
 
@@ -154,17 +168,32 @@ STRUCTS: dict[str, Any] = {
 wasihost_read_callback_t = CFUNCTYPE(c_int32, c_void_p, c_void_p, c_size_t, POINTER(c_size_t))
 wasihost_write_callback_t = CFUNCTYPE(c_int32, c_void_p, c_void_p, c_size_t)
 wasihost_finalizer_t = CFUNCTYPE(None, c_void_p)
+# The programmable host: a call handler gets the call (an opaque
+# wasihost_call_t *); a trace callback also the JSON line (an address,
+# not NUL-terminated, and its length).
+wasihost_call_handler_t = CFUNCTYPE(c_int32, c_void_p, c_void_p)
+wasihost_trace_callback_t = CFUNCTYPE(None, c_void_p, c_void_p, c_void_p, c_size_t)
+wasihost_clock_now_t = CFUNCTYPE(c_int32, c_void_p, c_uint32, POINTER(c_uint64))
+wasihost_clock_sleep_t = CFUNCTYPE(c_int32, c_void_p, c_uint64)
+wasihost_random_callback_t = CFUNCTYPE(c_int32, c_void_p, c_void_p, c_size_t)
 
 CALLBACK_TYPES: dict[str, Any] = {
     "wasihost_read_callback_t": wasihost_read_callback_t,
     "wasihost_write_callback_t": wasihost_write_callback_t,
     "wasihost_finalizer_t": wasihost_finalizer_t,
+    "wasihost_call_handler_t": wasihost_call_handler_t,
+    "wasihost_trace_callback_t": wasihost_trace_callback_t,
+    "wasihost_clock_now_t": wasihost_clock_now_t,
+    "wasihost_clock_sleep_t": wasihost_clock_sleep_t,
+    "wasihost_random_callback_t": wasihost_random_callback_t,
 }
 
 _p = c_void_p  # any opaque handle
 _pp = POINTER(c_void_p)  # an out-parameter for a handle
 _b = c_char_p  # const uint8_t * / const char *: bytes in (or NULL)
 _err = c_void_p  # wasihost_error_t *, NULL on success
+_addr = c_void_p  # a pointer into guest memory (uint8_t *), as an int
+_addr_out = POINTER(c_void_p)  # uint8_t **: an out-parameter for such a pointer
 
 # name -> (restype, argtypes), in the header's order.
 FUNCTIONS: dict[str, tuple[Any, list[Any]]] = {
@@ -210,6 +239,46 @@ FUNCTIONS: dict[str, tuple[Any, list[Any]]] = {
     "wasihost_error_trap_code": (c_bool, [_p, POINTER(c_uint32)]),
     "wasihost_error_kind_name": (c_char_p, [c_uint32]),
     "wasihost_error_delete": (None, [_p]),
+    "wasihost_config_set_call_handler": (
+        _err,
+        [_p, _b, c_size_t, wasihost_call_handler_t, c_void_p, wasihost_finalizer_t],
+    ),
+    "wasihost_config_set_trace_file": (_err, [_p, _b, c_size_t, _b, c_size_t]),
+    "wasihost_config_set_trace_callback": (
+        _err,
+        [_p, _b, c_size_t, wasihost_trace_callback_t, c_void_p, wasihost_finalizer_t],
+    ),
+    "wasihost_config_set_deterministic": (_err, [_p, c_uint64]),
+    "wasihost_config_set_clock": (
+        _err,
+        [_p, wasihost_clock_now_t, wasihost_clock_sleep_t, c_void_p, wasihost_finalizer_t],
+    ),
+    "wasihost_config_set_random_callback": (
+        _err,
+        [_p, wasihost_random_callback_t, c_void_p, wasihost_finalizer_t],
+    ),
+    "wasihost_call_name": (c_char_p, [_p]),
+    "wasihost_call_arg_count": (c_size_t, [_p]),
+    "wasihost_call_arg_name": (c_char_p, [_p, c_size_t]),
+    "wasihost_call_arg_index": (c_int32, [_p, _b, c_size_t]),
+    "wasihost_call_arg_kind": (c_uint32, [_p, c_size_t]),
+    "wasihost_call_arg": (c_uint64, [_p, c_size_t]),
+    "wasihost_call_set_arg": (c_bool, [_p, c_size_t, c_uint64]),
+    "wasihost_call_arg_bytes": (c_int32, [_p, c_size_t, _addr_out, POINTER(c_size_t)]),
+    "wasihost_call_iovec": (c_int32, [_p, c_size_t, c_uint32, _addr_out, POINTER(c_size_t)]),
+    "wasihost_call_memory": (_addr, [_p, POINTER(c_size_t)]),
+    "wasihost_call_default": (c_int32, [_p]),
+    "wasihost_call_result_count": (c_size_t, [_p]),
+    "wasihost_call_result_name": (c_char_p, [_p, c_size_t]),
+    "wasihost_call_result": (c_uint64, [_p, c_size_t]),
+    "wasihost_call_set_result": (c_bool, [_p, c_size_t, c_uint64]),
+    "wasihost_call_result_bytes": (_addr, [_p, c_size_t, POINTER(c_size_t)]),
+    "wasihost_call_set_exit": (c_int32, [_p, c_uint32]),
+    "wasihost_call_set_trap": (c_int32, [_p, _b, c_size_t]),
+    "wasihost_call_errno": (c_int32, [_p]),
+    "wasihost_call_exit_code": (c_uint32, [_p]),
+    "wasihost_call_duration_ns": (c_uint64, [_p]),
+    "wasihost_call_instance": (c_uint64, [_p]),
     "wasihost_instance_new": (_err, [_p, _p, _pp]),
     "wasihost_instance_new_with_handle": (_err, [_p, _p, _p, _pp]),
     "wasihost_instance_run": (_err, [_p, POINTER(c_uint32)]),

@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
-from . import _ffi, _validate
+from . import _ffi, _hooks, _validate
 from ._core import (
     CAPTURE,
     DEVNULL,
@@ -117,6 +117,10 @@ def run(
     cache_allow_shared: bool = False,
     engine: Engine | None = None,
     check: bool = False,
+    handlers: Mapping[str | Iterable[str], _hooks.HandlerFn] | None = None,
+    trace: Any = None,
+    trace_filter: str | Iterable[str] | None = None,
+    deterministic: bool | int | None = None,
 ) -> RunResult:
     """Runs a WASI command and returns its exit code and captured output.
 
@@ -152,6 +156,16 @@ def run(
     ``cache_allow_shared`` uses a cache directory that others may write or
     another user owns (refused with :class:`PermissionError` otherwise).
     ``check`` raises :class:`~wasihost.GuestExit` for a nonzero exit code.
+
+    The programmable host (see :class:`Config`): ``handlers`` maps calls to
+    handlers (``{"path_open": fn}``, as :meth:`Config.on_call`; what a
+    handler raises is raised from run() after the guest ends); ``trace``
+    traces the calls (``trace_filter``: which ones) to a path, a file
+    object or a callable, as :meth:`Config.set_trace`; ``deterministic``
+    (True, or an int seed) freezes the wall clock at 2000-01-01, makes the
+    monotonic clock advance only by what the guest sleeps (without
+    waiting) and random bytes come from the seed, as
+    :meth:`Config.set_deterministic`: two runs print the same.
 
     A trap raises :class:`~wasihost.Trap`; like :class:`~wasihost.Interrupted`
     and :class:`~wasihost.GuestExit` it carries the captured ``stdout`` and
@@ -196,6 +210,13 @@ def run(
         _validate.uint64(max_table_elements, "max_table_elements")
     _validate.cache(cache)
     _validate.instance_of(engine, Engine, "engine")
+    if handlers is not None:
+        _hooks.handler_items(handlers)
+    _hooks.seed_value(deterministic)
+    if trace_filter is not None:
+        _hooks.call_list(trace_filter, "trace_filter")
+        if trace is None:
+            raise ValueError("trace_filter needs trace (a path, a file or a callable)")
     if engine is None and not isinstance(wasm, Module):
         # The engine the limits need, and no more: interruption and fuel
         # slow guest code down.
@@ -223,6 +244,10 @@ def run(
         fuel=fuel,
         max_memory=max_memory,
         max_table_elements=max_table_elements,
+        handlers=handlers,
+        trace=trace,
+        trace_filter=trace_filter,
+        deterministic=deterministic,
     ) as config:
         module, own_module = _load(wasm, engine, cache, cache_allow_shared)
         try:

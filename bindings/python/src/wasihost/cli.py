@@ -79,6 +79,19 @@ Limits (none of them by default but the memory and fd caps):
   --max-open-fds N        the most fds the guest may hold open (default 1024;
                           at least 3 plus the --dir and --ro-dir preopens)
 
+Tracing and reproducible runs:
+  --trace FILE            write every WASI call the guest makes to FILE, one
+                          JSON object per line: call, arguments (paths as
+                          text, flags by name), errno, results, duration
+  --trace-filter LIST     trace only these calls: a comma-separated list of
+                          groups (args, clock, fd, path, poll, proc, random,
+                          sock; fs = fd,path; all) and call names (path_open)
+  --deterministic[=SEED]  frozen wall clock (2000-01-01T00:00:00Z), a
+                          monotonic clock that starts at 0 and advances only
+                          by what the guest sleeps (without waiting), and
+                          random bytes from SEED (default 0): two runs with
+                          the same inputs print the same
+
 Exit status: the guest's exit code (0 when its main returns); the OS
 keeps only the low 8 bits, so a proc_exit code above 255 shows as the
 code modulo 256. 134 when the guest traps or is interrupted (the reason
@@ -90,21 +103,26 @@ that cannot be loaded or set up (a missing file, invalid wasm, no _start,
 a missing --dir).
 """
 
-# name -> takes a value
+_NO, _YES, _OPTIONAL = 0, 1, 2  # takes a value: no, yes, optional (only as --option=VALUE)
+
+# name -> whether it takes a value
 _OPTIONS = {
-    "--dir": True,
-    "--ro-dir": True,
-    "--env": True,
-    "--stdin": True,
-    "--cache-dir": True,
-    "--cache-allow-shared": False,
-    "--no-cache": False,
-    "--timeout": True,
-    "--fuel": True,
-    "--max-memory": True,
-    "--max-open-fds": True,
-    "--help": False,
-    "-h": False,
+    "--dir": _YES,
+    "--ro-dir": _YES,
+    "--env": _YES,
+    "--stdin": _YES,
+    "--cache-dir": _YES,
+    "--cache-allow-shared": _NO,
+    "--no-cache": _NO,
+    "--timeout": _YES,
+    "--fuel": _YES,
+    "--max-memory": _YES,
+    "--max-open-fds": _YES,
+    "--trace": _YES,
+    "--trace-filter": _YES,
+    "--deterministic": _OPTIONAL,
+    "--help": _NO,
+    "-h": _NO,
 }
 
 
@@ -148,6 +166,9 @@ class _Limits:
     max_memory: int | None = None
     max_open_fds: int | None = None
     max_open_fds_text: str | None = None
+    trace: str | None = None  # --trace FILE
+    trace_filter: str | None = None  # --trace-filter LIST
+    seed: int | None = None  # --deterministic[=SEED]
 
 
 def _digits(s: str) -> int | None:
@@ -208,9 +229,23 @@ def parse_bytes(text: str) -> int | None:
     return n << shift
 
 
-def _parse_limit(name: str, value: str, limits: _Limits) -> bool:
+def _parse_limit(name: str, value: str | None, limits: _Limits) -> bool:
     """Parses the value of a limit option into ``limits``; False for another option."""
-    if name == "--timeout":
+    if name == "--deterministic":
+        seed = 0 if value is None else _digits(value)
+        if seed is None or seed > UINT64_MAX:
+            raise _usage_error("--deterministic=SEED needs an integer SEED, not", value)
+        limits.seed = seed
+        return True
+    if value is None:
+        return False
+    if name == "--trace":
+        if not value:
+            raise _usage_error("--trace needs a FILE, not", value)
+        limits.trace = value
+    elif name == "--trace-filter":
+        limits.trace_filter = value
+    elif name == "--timeout":
         ns = parse_duration(value)
         if ns is None:
             raise _usage_error(
@@ -291,7 +326,8 @@ def _parse(argv: Sequence[str]) -> tuple[list[tuple[str, str | None]], _Limits, 
         if name not in _OPTIONS:
             raise _usage_error("unknown option", arg)
         value: str | None = None
-        if _OPTIONS[name]:
+        takes = _OPTIONS[name]
+        if takes == _YES:
             if eq:
                 value = inline
             elif i + 1 < len(argv):
@@ -299,13 +335,15 @@ def _parse(argv: Sequence[str]) -> tuple[list[tuple[str, str | None]], _Limits, 
                 value = argv[i]
             else:
                 raise _usage_error("missing value for", arg)
-        elif eq:
+        elif eq and takes == _NO:
             raise _usage_error("no value allowed in", arg)
+        elif eq:
+            value = inline
         if name in ("--help", "-h"):
             sys.stdout.write(USAGE)
             sys.stdout.flush()
             raise _Exit(0)
-        if value is None or not _parse_limit(name, value, limits):
+        if not _parse_limit(name, value, limits):
             actions.append((name, value))
         i += 1
     if i >= len(argv):
@@ -401,6 +439,21 @@ def _apply_limits(config: Config, limits: _Limits, npreopens: int) -> None:
     except WasiHostError as e:
         _say(e.message)
         raise _Exit(EXIT_USAGE) from None
+    if limits.trace_filter is not None and limits.trace is None:
+        raise _usage_error("--trace-filter needs --trace FILE")
+    if limits.trace is not None:
+        try:
+            # Created now, before the module is loaded, as by the C runner.
+            config.set_trace(limits.trace, filter=limits.trace_filter or None)
+        except WasiHostError as e:
+            _say(f"--trace: {e.message}")
+            raise _Exit(EXIT_USAGE) from None
+    if limits.seed is not None:
+        try:
+            config.set_deterministic(limits.seed)
+        except WasiHostError as e:
+            _say(e.message)
+            raise _Exit(EXIT_USAGE) from None
 
 
 def _run(

@@ -41,6 +41,10 @@ __all__ = [
     "MemoryLimitError",
     "InternalError",
     "LibraryNotFoundError",
+    "Errno",
+    "CallError",
+    "CallExit",
+    "CallTrap",
 ]
 
 LibraryNotFoundError = _ffi.LibraryNotFoundError
@@ -113,6 +117,9 @@ class TrapCode(enum.IntEnum):
     """A misaligned atomic access."""
     HOST_PANIC = _ffi.WASIHOST_TRAP_HOST_PANIC
     """A WASI method of the host panicked (a bug in wasihost)."""
+    HANDLER = _ffi.WASIHOST_TRAP_HANDLER
+    """A call handler trapped the guest (:meth:`Call.trap`, or a handler that
+    failed under ``on_error="trap"``)."""
 
 
 def _trap_code(value: int | None) -> TrapCode:
@@ -379,3 +386,192 @@ def check(ptr: int | None) -> None:
     """Raises the error at ``ptr``, if any (NULL means success)."""
     if ptr:
         raise take(ptr)
+
+
+# --- WASI errnos, and how callbacks choose one ----------------------------------
+
+# The witx names, in errno order (wasi/api.h's __WASI_ERRNO_*).
+_ERRNO_NAMES = (
+    "success 2big acces addrinuse addrnotavail afnosupport again already badf badmsg busy"
+    " canceled child connaborted connrefused connreset deadlk destaddrreq dom dquot exist"
+    " fault fbig hostunreach idrm ilseq inprogress intr inval io isconn isdir loop mfile"
+    " mlink msgsize multihop nametoolong netdown netreset netunreach nfile nobufs nodev"
+    " noent noexec nolck nolink nomem nomsg noprotoopt nospc nosys notconn notdir notempty"
+    " notrecoverable notsock notsup notty nxio overflow ownerdead perm pipe proto"
+    " protonosupport prototype range rofs spipe srch stale timedout txtbsy xdev notcapable"
+).split()
+
+
+class Errno(enum.IntEnum):
+    """A WASI errno (0 to 76), as a guest sees it.
+
+    Members are the witx names in capitals (``Errno.NOENT``,
+    ``Errno.ACCES``, ``Errno.NOTCAPABLE``); ``2big`` is ``Errno.TOOBIG``.
+    ``str()`` and :attr:`wasi_name` give the witx name (``"noent"``), as
+    the trace spells it; :meth:`from_name` reads it back.
+    """
+
+    SUCCESS = 0
+    TOOBIG = 1
+    ACCES = 2
+    ADDRINUSE = 3
+    ADDRNOTAVAIL = 4
+    AFNOSUPPORT = 5
+    AGAIN = 6
+    ALREADY = 7
+    BADF = 8
+    BADMSG = 9
+    BUSY = 10
+    CANCELED = 11
+    CHILD = 12
+    CONNABORTED = 13
+    CONNREFUSED = 14
+    CONNRESET = 15
+    DEADLK = 16
+    DESTADDRREQ = 17
+    DOM = 18
+    DQUOT = 19
+    EXIST = 20
+    FAULT = 21
+    FBIG = 22
+    HOSTUNREACH = 23
+    IDRM = 24
+    ILSEQ = 25
+    INPROGRESS = 26
+    INTR = 27
+    INVAL = 28
+    IO = 29
+    ISCONN = 30
+    ISDIR = 31
+    LOOP = 32
+    MFILE = 33
+    MLINK = 34
+    MSGSIZE = 35
+    MULTIHOP = 36
+    NAMETOOLONG = 37
+    NETDOWN = 38
+    NETRESET = 39
+    NETUNREACH = 40
+    NFILE = 41
+    NOBUFS = 42
+    NODEV = 43
+    NOENT = 44
+    NOEXEC = 45
+    NOLCK = 46
+    NOLINK = 47
+    NOMEM = 48
+    NOMSG = 49
+    NOPROTOOPT = 50
+    NOSPC = 51
+    NOSYS = 52
+    NOTCONN = 53
+    NOTDIR = 54
+    NOTEMPTY = 55
+    NOTRECOVERABLE = 56
+    NOTSOCK = 57
+    NOTSUP = 58
+    NOTTY = 59
+    NXIO = 60
+    OVERFLOW = 61
+    OWNERDEAD = 62
+    PERM = 63
+    PIPE = 64
+    PROTO = 65
+    PROTONOSUPPORT = 66
+    PROTOTYPE = 67
+    RANGE = 68
+    ROFS = 69
+    SPIPE = 70
+    SRCH = 71
+    STALE = 72
+    TIMEDOUT = 73
+    TXTBSY = 74
+    XDEV = 75
+    NOTCAPABLE = 76
+
+    @property
+    def wasi_name(self) -> str:
+        """The witx name: ``"noent"``, ``"2big"``, ``"success"``."""
+        return _ERRNO_NAMES[self.value]
+
+    @classmethod
+    def from_name(cls, name: str) -> Errno:
+        """The errno of a witx name (``"noent"``, ``"2big"``); ``ValueError`` for another."""
+        try:
+            return cls(_ERRNO_NAMES.index(name))
+        except ValueError:
+            raise ValueError(f"no WASI errno is called {name!r}") from None
+
+    def __str__(self) -> str:
+        return self.wasi_name
+
+
+ERRNOS: tuple[Errno, ...] = tuple(Errno)
+"""Every errno, indexed by its value (a fast ``Errno(n)`` for 0..76)."""
+
+
+def errno_value(value: Any, what: str, *, allow_success: bool = True) -> int:
+    """``value`` as an errno number, checked: an :class:`Errno` or an ``int`` 0..76 (1..76)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{what} must be a wasihost.Errno or an int, not {type(value).__name__}")
+    low = 0 if allow_success else 1
+    if not low <= value <= 76:
+        raise ValueError(f"{what} must be a WASI errno ({low} to 76), not {value}")
+    return int(value)
+
+
+class CallError(Exception):
+    """Raised by a callback to fail the guest's WASI call with a chosen errno.
+
+    From a call handler (see :meth:`Config.on_call`) it is the same as
+    returning the errno; from a stdio callback (``stdout=``, ``stdin=`` a
+    callable or a file-like object), a clock or a random source, the
+    guest's call fails with ``errno`` (an :class:`Errno` or an int, 1 to 76)
+    instead of ``io``::
+
+        def sink(data: bytes) -> None:
+            if len(data) > room:
+                raise wasihost.CallError(wasihost.Errno.NOSPC)
+
+    It is the answer the embedder chose, not a failure: unlike other
+    exceptions, it is not raised again after the run.
+    """
+
+    errno: Errno
+
+    def __init__(self, errno: Errno | int, message: str | None = None) -> None:
+        n = errno_value(errno, "errno", allow_success=False)
+        self.errno = ERRNOS[n]
+        super().__init__(message or f"the call fails with errno {self.errno.wasi_name} ({n})")
+
+
+class CallExit(BaseException):
+    """Raised by :meth:`Call.exit`: the guest ends as if it called ``proc_exit(code)``.
+
+    A ``BaseException``, as ``SystemExit`` is, so that a handler's
+    ``except Exception`` does not swallow it.
+    """
+
+    code: int
+
+    def __init__(self, code: int) -> None:
+        if isinstance(code, bool) or not isinstance(code, int):
+            raise TypeError(f"an exit code is an int, not {type(code).__name__}")
+        if not 0 <= code <= 0xFFFF_FFFF:
+            raise ValueError(f"an exit code is 0 to 2**32 - 1, not {code}")
+        super().__init__(code)
+        self.code = int(code)
+
+
+class CallTrap(BaseException):
+    """Raised by :meth:`Call.trap`: the guest traps with ``message``.
+
+    The run raises :class:`Trap` (``code`` :attr:`TrapCode.HANDLER`) whose
+    message carries ``message``. A ``BaseException``, as :class:`CallExit`.
+    """
+
+    message: str
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(message)
+        self.message = str(message)
