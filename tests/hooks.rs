@@ -665,3 +665,37 @@ fn removing_a_handler_restores_the_default() {
     assert!(hooks.is_empty());
     assert_eq!(run_clock_wat(&hooks).0, Outcome::Exit(0));
 }
+
+#[test]
+fn one_builder_builds_any_number_of_hosts() {
+    // The builder is a reusable description: each host gets its own
+    // deterministic clock and random stream, and its own preopen fd.
+    let dir = tree("hooks_reusable");
+    let builder = WasiHost::builder()
+        .arg("hostdemo")
+        .args(["time", "/d"])
+        .preopen_dir(&dir, "/d")
+        .deterministic(3);
+    let variant = builder.clone().env("EXTRA", "1");
+    let mut outputs = Vec::new();
+    for b in [&builder, &builder, &variant] {
+        let out = Capture::new(1 << 16);
+        let host = b
+            .clone()
+            .stdout(Output::Capture(out.clone()))
+            .build()
+            .expect("host");
+        assert_eq!(hostdemo().run(host).unwrap(), Outcome::Exit(0));
+        outputs.push(out.contents());
+    }
+    assert_eq!(outputs[0], outputs[1]);
+    assert_eq!(outputs[0], outputs[2]);
+    assert!(String::from_utf8_lossy(&outputs[0]).contains("monotonic: 0 ns"));
+    // Building from a shared reference leaves the builder usable, and a
+    // bad setting is reported by every build.
+    let bad = WasiHost::builder().env("A=B", "1");
+    for _ in 0..2 {
+        let e = bad.build().unwrap_err();
+        assert!(e.to_string().contains("contains '='"), "{e}");
+    }
+}

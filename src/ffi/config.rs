@@ -15,13 +15,15 @@ use std::fs::File;
 use std::io;
 use std::os::fd::{FromRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::{FfiError, arg_bytes, arg_mut, guard, guard_or, path_arg, wasihost_error_t};
 use crate::error::Error;
+use crate::host::builder::{
+    check_arg, check_env, check_env_name, check_max_open_fds, check_preopen, preopen_name,
+};
 use crate::host::errno_map::GuestErrno;
-use crate::host::{Capture, Clock, Entropy, Input, Output, WasiHost};
+use crate::host::{Capture, Input, Output, WasiHost, WasiHostBuilder};
 use crate::limits::Limits;
 use crate::wasi_snapshot_preview1::calls::Hooks;
 use crate::wasi_snapshot_preview1::types::errno;
@@ -103,38 +105,18 @@ impl Drop for Userdata {
     }
 }
 
+/// The parts of a config made anew for each instance: a capture buffer of
+/// its own, or a callback wrapped for it.
 #[derive(Clone)]
-enum InSpec {
-    Inherit,
-    Null,
-    Bytes(Arc<[u8]>),
-    Path(PathBuf),
-    Fd(Arc<OwnedFd>),
-    Callback(
-        unsafe extern "C" fn(*mut c_void, *mut u8, usize, *mut usize) -> i32,
-        Arc<Userdata>,
-    ),
-}
-
-#[derive(Clone)]
-enum OutSpec {
-    Inherit,
-    Null,
-    Path(PathBuf, bool),
-    Fd(Arc<OwnedFd>),
+enum PerInstance<F> {
+    /// What the builder says.
+    Builder,
     Capture(usize),
-    Callback(
-        unsafe extern "C" fn(*mut c_void, *const u8, usize) -> i32,
-        Arc<Userdata>,
-    ),
+    Callback(F, Arc<Userdata>),
 }
 
-#[derive(Clone)]
-struct PreopenSpec {
-    host: PathBuf,
-    guest: Vec<u8>,
-    readonly: bool,
-}
+type ReadFn = unsafe extern "C" fn(*mut c_void, *mut u8, usize, *mut usize) -> i32;
+type WriteFn = unsafe extern "C" fn(*mut c_void, *const u8, usize) -> i32;
 
 /// A reusable description of what a guest is granted and the limits it
 /// runs under. Nothing is granted by default: no arguments, no
@@ -143,88 +125,47 @@ struct PreopenSpec {
 /// 4 GiB in all memories and 10 million table elements.
 #[allow(non_camel_case_types)]
 pub struct wasihost_config_t {
-    args: Vec<Vec<u8>>,
-    env: Vec<(Vec<u8>, Vec<u8>)>,
-    preopens: Vec<PreopenSpec>,
-    max_open_fds: Option<usize>,
-    stdin: InSpec,
-    stdout: OutSpec,
-    stderr: OutSpec,
+    /// Everything the host is granted: the Rust builder, which checks and
+    /// builds it for each instance.
+    host: WasiHostBuilder,
+    /// How many arguments were pushed (for messages).
+    nargs: usize,
+    stdin: PerInstance<ReadFn>,
+    outputs: [PerInstance<WriteFn>; 2],
     pub(crate) limits: Limits,
     /// Call handlers and the tracer.
     pub(crate) hooks: Hooks,
-    /// The seed of the deterministic preset, when on.
-    pub(crate) deterministic: Option<u64>,
-    /// The embedder's clock.
-    pub(crate) clock: Option<Arc<dyn Clock>>,
-    /// The embedder's random bytes.
-    pub(crate) entropy: Option<Arc<dyn Entropy>>,
 }
 
 /// The capture buffers of one instance, for stdout and stderr.
 pub(crate) type Captures = [Option<Capture>; 2];
 
 impl wasihost_config_t {
+    /// Changes the builder.
+    pub(crate) fn update(&mut self, f: impl FnOnce(WasiHostBuilder) -> WasiHostBuilder) {
+        self.host = f(std::mem::take(&mut self.host));
+    }
+
     /// A host for one instance, and that instance's capture buffers.
     pub(crate) fn build_host(&self) -> Result<(WasiHost, Captures), Error> {
-        let mut b = WasiHost::builder().args(&self.args);
-        for (n, v) in &self.env {
-            b = b.env(n, v);
-        }
-        for p in &self.preopens {
-            b = if p.readonly {
-                b.preopen_dir_readonly(&p.host, &p.guest)
-            } else {
-                b.preopen_dir(&p.host, &p.guest)
-            };
-        }
-        if let Some(n) = self.max_open_fds {
-            b = b.max_open_fds(n);
-        }
-        if let Some(seed) = self.deterministic {
-            b = b.deterministic(seed);
-        }
-        if let Some(clock) = &self.clock {
-            b = b.shared_clock(clock.clone());
-        }
-        if let Some(entropy) = &self.entropy {
-            b = b.shared_random(entropy.clone());
-        }
-        let dup = |fd: &OwnedFd, what: &str| {
-            fd.try_clone().map(File::from).map_err(|e| {
-                Error::from_io(
-                    crate::ErrorKind::Config,
-                    format!("{what}: cannot duplicate the host fd: {e}"),
-                    &e,
-                )
-            })
-        };
-        b = b.stdin(match &self.stdin {
-            InSpec::Inherit => Input::Inherit,
-            InSpec::Null => Input::Null,
-            InSpec::Bytes(bytes) => Input::Bytes(bytes.clone()),
-            InSpec::Path(p) => Input::Path(p.clone()),
-            InSpec::Fd(fd) => Input::File(dup(fd, "stdin")?),
-            InSpec::Callback(f, ud) => Input::reader(ReadCallback {
+        let mut b = self.host.clone();
+        if let PerInstance::Callback(f, ud) = &self.stdin {
+            b = b.stdin(Input::reader(ReadCallback {
                 f: *f,
                 userdata: ud.clone(),
-            }),
-        });
+            }));
+        }
         let mut captures: Captures = [None, None];
-        for (i, spec) in [&self.stdout, &self.stderr].into_iter().enumerate() {
+        for (i, slot) in self.outputs.iter().enumerate() {
             let what = if i == 0 { "stdout" } else { "stderr" };
-            let out = match spec {
-                OutSpec::Inherit => Output::Inherit,
-                OutSpec::Null => Output::Null,
-                OutSpec::Path(p, false) => Output::Path(p.clone()),
-                OutSpec::Path(p, true) => Output::AppendPath(p.clone()),
-                OutSpec::Fd(fd) => Output::File(dup(fd, what)?),
-                OutSpec::Capture(cap) => {
+            let out = match slot {
+                PerInstance::Builder => continue,
+                PerInstance::Capture(cap) => {
                     let c = Capture::new(*cap);
                     captures[i] = Some(c.clone());
                     Output::Capture(c)
                 }
-                OutSpec::Callback(f, ud) => {
+                PerInstance::Callback(f, ud) => {
                     let (f, ud) = (*f, ud.clone());
                     Output::callback(move |data| {
                         // SAFETY: the embedder's callback with its own
@@ -289,7 +230,7 @@ pub(crate) fn own_userdata(
 
 /// A duplicate of the caller's fd (close-on-exec), so the caller may close
 /// its own at once.
-fn dup_fd(fd: i32, what: &str) -> Result<Arc<OwnedFd>, FfiError> {
+fn dup_fd(fd: i32, what: &str) -> Result<File, FfiError> {
     if fd < 0 {
         return Err(FfiError::invalid(format!("{what}: fd {fd} is negative")));
     }
@@ -305,7 +246,7 @@ fn dup_fd(fd: i32, what: &str) -> Result<Arc<OwnedFd>, FfiError> {
         )));
     }
     // SAFETY: `new` is a fresh fd that nothing else owns.
-    Ok(Arc::new(unsafe { OwnedFd::from_raw_fd(new) }))
+    Ok(File::from(unsafe { OwnedFd::from_raw_fd(new) }))
 }
 
 /// Runs a setter body on the config.
@@ -321,13 +262,31 @@ pub(crate) fn with_config(
     })
 }
 
-fn output_slot(
-    config: &mut wasihost_config_t,
-    stream: wasihost_stream_t,
-) -> Result<&mut OutSpec, FfiError> {
+impl wasihost_config_t {
+    fn set_stdin(&mut self, input: Input) {
+        self.stdin = PerInstance::Builder;
+        self.update(|b| b.stdin(input));
+    }
+
+    fn set_output(&mut self, stream: wasihost_stream_t, output: Output) -> Result<(), FfiError> {
+        let i = output_index(stream)?;
+        self.outputs[i] = PerInstance::Builder;
+        self.update(|b| {
+            if i == 0 {
+                b.stdout(output)
+            } else {
+                b.stderr(output)
+            }
+        });
+        Ok(())
+    }
+}
+
+/// 0 for stdout, 1 for stderr.
+fn output_index(stream: wasihost_stream_t) -> Result<usize, FfiError> {
     match stream {
-        WASIHOST_STDOUT => Ok(&mut config.stdout),
-        WASIHOST_STDERR => Ok(&mut config.stderr),
+        WASIHOST_STDOUT => Ok(0),
+        WASIHOST_STDERR => Ok(1),
         WASIHOST_STDIN => Err(FfiError::invalid(
             "stream is WASIHOST_STDIN, which is not an output (use the wasihost_config_stdin_* functions)",
         )),
@@ -343,18 +302,12 @@ fn output_slot(
 pub extern "C" fn wasihost_config_new() -> *mut wasihost_config_t {
     guard_or(std::ptr::null_mut(), || {
         Box::into_raw(Box::new(wasihost_config_t {
-            args: Vec::new(),
-            env: Vec::new(),
-            preopens: Vec::new(),
-            max_open_fds: None,
-            stdin: InSpec::Null,
-            stdout: OutSpec::Null,
-            stderr: OutSpec::Null,
+            host: WasiHostBuilder::new(),
+            nargs: 0,
+            stdin: PerInstance::Builder,
+            outputs: [PerInstance::Builder, PerInstance::Builder],
             limits: Limits::default(),
             hooks: Hooks::new(),
-            deterministic: None,
-            clock: None,
-            entropy: None,
         }))
     })
 }
@@ -383,13 +336,9 @@ pub extern "C" fn wasihost_config_push_arg(
     with_config(config, |c| {
         // SAFETY: NULL or live, by the contract.
         let arg = unsafe { arg_bytes(arg, len, "arg") }?;
-        if arg.contains(&0) {
-            return Err(FfiError::invalid(format!(
-                "argument {} contains a NUL byte",
-                c.args.len()
-            )));
-        }
-        c.args.push(arg.to_vec());
+        check_arg(c.nargs, arg).map_err(FfiError::invalid)?;
+        c.nargs += 1;
+        c.update(|b| b.arg(arg));
         Ok(())
     })
 }
@@ -413,32 +362,9 @@ pub extern "C" fn wasihost_config_set_env(
     })
 }
 
-/// A guest environment variable name: non-empty, no `=`, no NUL.
-fn check_env_name(name: &[u8]) -> Result<(), FfiError> {
-    if name.is_empty() {
-        return Err(FfiError::invalid("environment variable name is empty"));
-    }
-    if name.contains(&b'=') || name.contains(&0) {
-        return Err(FfiError::invalid(format!(
-            "environment variable name {:?} contains '=' or a NUL byte",
-            String::from_utf8_lossy(name)
-        )));
-    }
-    Ok(())
-}
-
 fn set_env(c: &mut wasihost_config_t, name: &[u8], value: &[u8]) -> Result<(), FfiError> {
-    check_env_name(name)?;
-    let shown = String::from_utf8_lossy(name);
-    if value.contains(&0) {
-        return Err(FfiError::invalid(format!(
-            "the value of environment variable {shown:?} contains a NUL byte"
-        )));
-    }
-    match c.env.iter_mut().find(|(n, _)| n == name) {
-        Some(slot) => slot.1 = value.to_vec(),
-        None => c.env.push((name.to_vec(), value.to_vec())),
-    }
+    check_env(name, value).map_err(FfiError::invalid)?;
+    c.update(|b| b.env(name, value));
     Ok(())
 }
 
@@ -467,7 +393,7 @@ pub extern "C" fn wasihost_config_inherit_env_var(
     with_config(config, |c| {
         // SAFETY: NULL or live, by the contract.
         let name = unsafe { arg_bytes(name, name_len, "name") }?;
-        check_env_name(name)?;
+        check_env_name(name).map_err(FfiError::invalid)?;
         match std::env::var_os(OsStr::from_bytes(name)) {
             Some(v) => set_env(c, name, v.as_bytes()),
             None => Ok(()),
@@ -495,16 +421,8 @@ pub extern "C" fn wasihost_config_preopen_dir(
         let host = path_arg(host_path, host_path_len, "host_path")?;
         // SAFETY: NULL or live, by the contract.
         let guest = unsafe { arg_bytes(guest_path, guest_path_len, "guest_path") }?;
-        let shown = format!(
-            "preopen {:?} -> {:?}",
-            String::from_utf8_lossy(guest),
-            host.display().to_string()
-        );
-        if guest.is_empty() || guest.contains(&0) {
-            return Err(FfiError::invalid(format!(
-                "{shown}: the guest path must be non-empty and contain no NUL byte"
-            )));
-        }
+        let shown = preopen_name(&host, guest);
+        check_preopen(&host, guest).map_err(FfiError::invalid)?;
         if flags & !WASIHOST_PREOPEN_READONLY != 0 {
             return Err(FfiError::invalid(format!(
                 "{shown}: unknown flags {flags:#x}"
@@ -528,11 +446,11 @@ pub extern "C" fn wasihost_config_preopen_dir(
                 )));
             }
         }
-        c.preopens.push(PreopenSpec {
-            host,
-            guest: guest.to_vec(),
-            readonly: flags & WASIHOST_PREOPEN_READONLY != 0,
-        });
+        if flags & WASIHOST_PREOPEN_READONLY != 0 {
+            c.update(|b| b.preopen_dir_readonly(&host, guest));
+        } else {
+            c.update(|b| b.preopen_dir(&host, guest));
+        }
         Ok(())
     })
 }
@@ -545,12 +463,8 @@ pub extern "C" fn wasihost_config_set_max_open_fds(
     max: usize,
 ) -> *mut wasihost_error_t {
     with_config(config, |c| {
-        if max < 3 {
-            return Err(FfiError::invalid(format!(
-                "max_open_fds is {max}, but stdio alone needs 3"
-            )));
-        }
-        c.max_open_fds = Some(max);
+        check_max_open_fds(max, 0).map_err(FfiError::invalid)?;
+        c.update(|b| b.max_open_fds(max));
         Ok(())
     })
 }
@@ -632,7 +546,7 @@ pub extern "C" fn wasihost_config_stdin_inherit(
     config: *mut wasihost_config_t,
 ) -> *mut wasihost_error_t {
     with_config(config, |c| {
-        c.stdin = InSpec::Inherit;
+        c.set_stdin(Input::Inherit);
         Ok(())
     })
 }
@@ -643,7 +557,7 @@ pub extern "C" fn wasihost_config_stdin_null(
     config: *mut wasihost_config_t,
 ) -> *mut wasihost_error_t {
     with_config(config, |c| {
-        c.stdin = InSpec::Null;
+        c.set_stdin(Input::Null);
         Ok(())
     })
 }
@@ -659,7 +573,7 @@ pub extern "C" fn wasihost_config_stdin_bytes(
     with_config(config, |c| {
         // SAFETY: NULL or live, by the contract.
         let bytes = unsafe { arg_bytes(bytes, len, "bytes") }?;
-        c.stdin = InSpec::Bytes(Arc::from(bytes));
+        c.set_stdin(Input::Bytes(Arc::from(bytes)));
         Ok(())
     })
 }
@@ -673,7 +587,7 @@ pub extern "C" fn wasihost_config_stdin_file(
     path_len: usize,
 ) -> *mut wasihost_error_t {
     with_config(config, |c| {
-        c.stdin = InSpec::Path(path_arg(path, path_len, "path")?);
+        c.set_stdin(Input::Path(path_arg(path, path_len, "path")?));
         Ok(())
     })
 }
@@ -687,7 +601,7 @@ pub extern "C" fn wasihost_config_stdin_fd(
     fd: i32,
 ) -> *mut wasihost_error_t {
     with_config(config, |c| {
-        c.stdin = InSpec::Fd(dup_fd(fd, "stdin")?);
+        c.set_stdin(Input::File(dup_fd(fd, "stdin")?));
         Ok(())
     })
 }
@@ -706,7 +620,7 @@ pub extern "C" fn wasihost_config_stdin_callback(
     let ud = own_userdata(userdata, finalizer);
     with_config(config, move |c| {
         let read = read.ok_or_else(|| FfiError::null("read"))?;
-        c.stdin = InSpec::Callback(read, ud);
+        c.stdin = PerInstance::Callback(read, ud);
         Ok(())
     })
 }
@@ -719,7 +633,7 @@ pub extern "C" fn wasihost_config_output_inherit(
     stream: wasihost_stream_t,
 ) -> *mut wasihost_error_t {
     with_config(config, |c| {
-        *output_slot(c, stream)? = OutSpec::Inherit;
+        c.set_output(stream, Output::Inherit)?;
         Ok(())
     })
 }
@@ -731,7 +645,7 @@ pub extern "C" fn wasihost_config_output_null(
     stream: wasihost_stream_t,
 ) -> *mut wasihost_error_t {
     with_config(config, |c| {
-        *output_slot(c, stream)? = OutSpec::Null;
+        c.set_output(stream, Output::Null)?;
         Ok(())
     })
 }
@@ -752,7 +666,12 @@ pub extern "C" fn wasihost_config_output_file(
         if flags & !WASIHOST_OUTPUT_APPEND != 0 {
             return Err(FfiError::invalid(format!("unknown flags {flags:#x}")));
         }
-        *output_slot(c, stream)? = OutSpec::Path(path, flags & WASIHOST_OUTPUT_APPEND != 0);
+        let out = if flags & WASIHOST_OUTPUT_APPEND != 0 {
+            Output::AppendPath(path)
+        } else {
+            Output::Path(path)
+        };
+        c.set_output(stream, out)?;
         Ok(())
     })
 }
@@ -766,8 +685,8 @@ pub extern "C" fn wasihost_config_output_fd(
     fd: i32,
 ) -> *mut wasihost_error_t {
     with_config(config, |c| {
-        let slot = output_slot(c, stream)?;
-        *slot = OutSpec::Fd(dup_fd(fd, "output")?);
+        output_index(stream)?;
+        c.set_output(stream, Output::File(dup_fd(fd, "output")?))?;
         Ok(())
     })
 }
@@ -782,7 +701,7 @@ pub extern "C" fn wasihost_config_output_capture(
     cap: usize,
 ) -> *mut wasihost_error_t {
     with_config(config, |c| {
-        *output_slot(c, stream)? = OutSpec::Capture(cap);
+        c.outputs[output_index(stream)?] = PerInstance::Capture(cap);
         Ok(())
     })
 }
@@ -803,7 +722,7 @@ pub extern "C" fn wasihost_config_output_callback(
     let ud = own_userdata(userdata, finalizer);
     with_config(config, move |c| {
         let write = write.ok_or_else(|| FfiError::null("write"))?;
-        *output_slot(c, stream)? = OutSpec::Callback(write, ud);
+        c.outputs[output_index(stream)?] = PerInstance::Callback(write, ud);
         Ok(())
     })
 }

@@ -357,9 +357,7 @@ pub extern "C" fn wasihost_config_set_deterministic(
     seed: u64,
 ) -> *mut wasihost_error_t {
     with_config(config, |c| {
-        c.deterministic = Some(seed);
-        c.clock = None;
-        c.entropy = None;
+        c.update(|b| b.deterministic(seed));
         Ok(())
     })
 }
@@ -384,7 +382,7 @@ pub extern "C" fn wasihost_config_set_clock(
             sleep,
             userdata,
         });
-        c.clock = Some(clock);
+        c.update(|b| b.shared_clock(clock));
         Ok(())
     })
 }
@@ -401,14 +399,15 @@ pub extern "C" fn wasihost_config_set_random_callback(
     let userdata = own_userdata(userdata, finalizer);
     with_config(config, |c| {
         let f = callback.ok_or_else(|| FfiError::null("callback"))?;
-        c.entropy = Some(Arc::new(move |buf: &mut [u8]| {
+        let entropy: Arc<dyn crate::host::Entropy> = Arc::new(move |buf: &mut [u8]| {
             // SAFETY: the embedder's callback with its userdata and a
             // buffer of buf.len() writable bytes.
             match unsafe { f(userdata.ptr, buf.as_mut_ptr(), buf.len()) } {
                 0 => Ok(()),
                 rc => Err(callback_errno(rc)),
             }
-        }));
+        });
+        c.update(|b| b.shared_random(entropy));
         Ok(())
     })
 }

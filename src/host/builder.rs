@@ -8,7 +8,7 @@ use super::clocks::{Clock, Clocks, VirtualClock};
 use super::fd_table::{FdEntry, FdObject, FdTable, STDIN_RIGHTS, STDOUT_RIGHTS};
 use super::fs::{DirFd, preopen_rights};
 use super::random::{Entropy, Random, RandomSource};
-use super::stdio::{HostStream, Input, InputStream, Output, OutputStream};
+use super::stdio::{HostStream, InSpec, Input, InputStream, OutSpec, Output, OutputStream};
 use super::{StringTable, WasiHost};
 use crate::error::{Error, ErrorKind};
 use crate::wasi_snapshot_preview1::types::{fdflags, rights};
@@ -20,6 +20,14 @@ pub const DEFAULT_MAX_OPEN_FDS: usize = 1024;
 /// Builds a [`WasiHost`]. Nothing is granted unless asked for: no
 /// arguments, no environment, stdin at end of file, stdout and stderr
 /// discarded.
+///
+/// A builder is a reusable description: [`build`](Self::build) makes any
+/// number of hosts from it, and it can be cloned to make variants. Paths
+/// (preopens, stdio files) are opened anew for each host; what was handed
+/// over already open or live (a [`File`](std::fs::File), a reader, a
+/// writer, a [`Capture`](super::Capture), a [`Clock`]) is shared by the
+/// hosts of one builder, as a duplicated fd would be; the deterministic
+/// clock and a seeded random source start afresh in each host.
 ///
 /// ```
 /// use wasihost_core::{Capture, Output, WasiHost};
@@ -33,16 +41,16 @@ pub const DEFAULT_MAX_OPEN_FDS: usize = 1024;
 ///     .unwrap();
 /// # drop(host);
 /// ```
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct WasiHostBuilder {
     args: Vec<Vec<u8>>,
     env: Vec<(Vec<u8>, Vec<u8>)>,
-    stdin: Input,
-    stdout: Output,
-    stderr: Output,
+    stdin: InSpec,
+    stdout: OutSpec,
+    stderr: OutSpec,
     random: RandomSource,
     entropy: Option<Arc<dyn Entropy>>,
-    clocks: Clocks,
+    clocks: ClockSpec,
     max_open_fds: usize,
     preopens: Vec<Preopen>,
 }
@@ -66,12 +74,12 @@ impl Default for WasiHostBuilder {
         WasiHostBuilder {
             args: Vec::new(),
             env: Vec::new(),
-            stdin: Input::Null,
-            stdout: Output::Null,
-            stderr: Output::Null,
+            stdin: InSpec::Null,
+            stdout: OutSpec::Null,
+            stderr: OutSpec::Null,
             random: RandomSource::default(),
             entropy: None,
-            clocks: Clocks::System,
+            clocks: ClockSpec::System,
             max_open_fds: DEFAULT_MAX_OPEN_FDS,
             preopens: Vec::new(),
         }
@@ -135,19 +143,19 @@ impl WasiHostBuilder {
 
     /// Where stdin comes from (default: [`Input::Null`]).
     pub fn stdin(mut self, input: Input) -> Self {
-        self.stdin = input;
+        self.stdin = input.into();
         self
     }
 
     /// Where stdout goes (default: [`Output::Null`]).
     pub fn stdout(mut self, output: Output) -> Self {
-        self.stdout = output;
+        self.stdout = output.into();
         self
     }
 
     /// Where stderr goes (default: [`Output::Null`]).
     pub fn stderr(mut self, output: Output) -> Self {
-        self.stderr = output;
+        self.stderr = output.into();
         self
     }
 
@@ -185,14 +193,14 @@ impl WasiHostBuilder {
     /// the clock subscriptions of `poll_oneoff`, and waits through it
     /// (default: the host's clocks, [`SystemClock`](super::SystemClock)).
     pub fn clock(mut self, clock: impl Clock) -> Self {
-        self.clocks = Clocks::Custom(Arc::new(clock));
+        self.clocks = ClockSpec::Custom(Arc::new(clock));
         self
     }
 
     /// [`WasiHostBuilder::clock`] with a clock shared with the embedder
     /// (to read a [`VirtualClock`]'s elapsed time after the run, say).
     pub fn shared_clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clocks = Clocks::Custom(clock);
+        self.clocks = ClockSpec::Custom(clock);
         self
     }
 
@@ -201,9 +209,9 @@ impl WasiHostBuilder {
     /// what the guest sleeps, at once) and random bytes from `seed`
     /// ([`RandomSource::Seeded`]). Two runs of a guest with the same
     /// inputs see the same times and the same random bytes.
-    pub fn deterministic(self, seed: u64) -> Self {
-        self.clock(VirtualClock::default())
-            .random(RandomSource::Seeded(seed))
+    pub fn deterministic(mut self, seed: u64) -> Self {
+        self.clocks = ClockSpec::Virtual(VirtualClock::DEFAULT_WALL);
+        self.random(RandomSource::Seeded(seed))
     }
 
     /// Grants the guest the host directory `host`, read-write, mounted at
@@ -246,50 +254,28 @@ impl WasiHostBuilder {
 
     /// Checks the configuration, opens the host files it names, and gives
     /// the host. Errors say which setting is wrong.
-    pub fn build(self) -> Result<WasiHost, Error> {
+    pub fn build(&self) -> Result<WasiHost, Error> {
         let args = StringTable::new(self.args.iter().enumerate().map(|(i, a)| {
-            if a.contains(&0) {
-                Err(format!("argument {i} contains a NUL byte"))
-            } else {
-                Ok(a.clone())
-            }
+            check_arg(i, a)?;
+            Ok(a.clone())
         }))?;
         let env = StringTable::new(self.env.iter().map(|(n, v)| {
-            let shown = String::from_utf8_lossy(n);
-            if n.is_empty() {
-                Err("environment variable with an empty name".to_string())
-            } else if n.contains(&b'=') {
-                Err(format!("environment variable name {shown:?} contains '='"))
-            } else if n.contains(&0) || v.contains(&0) {
-                Err(format!(
-                    "environment variable {shown:?} contains a NUL byte"
-                ))
-            } else {
-                let mut kv = n.clone();
-                kv.push(b'=');
-                kv.extend_from_slice(v);
-                Ok(kv)
-            }
+            check_env(n, v)?;
+            let mut kv = n.clone();
+            kv.push(b'=');
+            kv.extend_from_slice(v);
+            Ok(kv)
         }))?;
-        if self.max_open_fds < 3 + self.preopens.len() {
-            return Err(Error::new(
-                ErrorKind::Config,
-                format!(
-                    "max_open_fds is {}, but stdio and the {} preopened directories alone need {}",
-                    self.max_open_fds,
-                    self.preopens.len(),
-                    3 + self.preopens.len()
-                ),
-            ));
-        }
+        check_max_open_fds(self.max_open_fds, self.preopens.len())
+            .map_err(|msg| Error::new(ErrorKind::Config, msg))?;
         let io_err = |what: &str, e: std::io::Error| {
             Error::from_io(ErrorKind::Config, format!("{what}: {e}"), &e)
         };
-        let stdin = InputStream::open(self.stdin).map_err(|e| io_err("stdin", e))?;
-        let stdout =
-            OutputStream::open(self.stdout, HostStream::Stdout).map_err(|e| io_err("stdout", e))?;
-        let stderr =
-            OutputStream::open(self.stderr, HostStream::Stderr).map_err(|e| io_err("stderr", e))?;
+        let stdin = InputStream::open(&self.stdin).map_err(|e| io_err("stdin", e))?;
+        let stdout = OutputStream::open(&self.stdout, HostStream::Stdout)
+            .map_err(|e| io_err("stdout", e))?;
+        let stderr = OutputStream::open(&self.stderr, HostStream::Stderr)
+            .map_err(|e| io_err("stderr", e))?;
         let mut fds = FdTable::new(self.max_open_fds);
         let stream = |object, rights_base: rights| FdEntry {
             object,
@@ -300,17 +286,9 @@ impl WasiHostBuilder {
         fds.insert_at(0, stream(FdObject::Input(stdin), STDIN_RIGHTS));
         fds.insert_at(1, stream(FdObject::Output(stdout), STDOUT_RIGHTS));
         fds.insert_at(2, stream(FdObject::Output(stderr), STDOUT_RIGHTS));
-        for (i, p) in self.preopens.into_iter().enumerate() {
+        for (i, p) in self.preopens.iter().enumerate() {
             let shown = String::from_utf8_lossy(&p.guest);
-            if p.guest.is_empty() || p.guest.contains(&0) {
-                return Err(Error::new(
-                    ErrorKind::Config,
-                    format!(
-                        "preopen {shown:?} -> {:?}: the guest path must be non-empty and contain no NUL byte",
-                        p.host.display().to_string()
-                    ),
-                ));
-            }
+            check_preopen(&p.host, &p.guest).map_err(|msg| Error::new(ErrorKind::Config, msg))?;
             // Opened read-only as a plain directory fd (cap-std's own
             // `open_ambient_dir` gives an O_PATH fd, on which Linux refuses
             // fsync, futimens and F_SETFL).
@@ -333,7 +311,7 @@ impl WasiHostBuilder {
             fds.insert_at(
                 3 + i as u32,
                 FdEntry {
-                    object: FdObject::Dir(DirFd::new(dir, Some(p.guest))),
+                    object: FdObject::Dir(DirFd::new(dir, Some(p.guest.clone()))),
                     rights_base,
                     rights_inheriting,
                     flags: fdflags::empty(),
@@ -343,12 +321,110 @@ impl WasiHostBuilder {
         Ok(WasiHost {
             args,
             env,
-            random: match self.entropy {
-                Some(f) => Random::Custom(f),
+            random: match &self.entropy {
+                Some(f) => Random::Custom(f.clone()),
                 None => Random::new(self.random),
             },
-            clocks: self.clocks,
+            clocks: match &self.clocks {
+                ClockSpec::System => Clocks::System,
+                ClockSpec::Virtual(wall) => Clocks::Custom(Arc::new(VirtualClock::new(*wall))),
+                ClockSpec::Custom(c) => Clocks::Custom(c.clone()),
+            },
             fds: Mutex::new(fds),
         })
     }
+}
+
+/// The clock a builder gives its hosts.
+#[derive(Clone)]
+enum ClockSpec {
+    System,
+    /// A new [`VirtualClock`] per host, its wall clock at this instant.
+    Virtual(u64),
+    Custom(Arc<dyn Clock>),
+}
+
+impl std::fmt::Debug for ClockSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ClockSpec::System => f.write_str("System"),
+            ClockSpec::Virtual(wall) => write!(f, "Virtual({wall})"),
+            ClockSpec::Custom(_) => f.write_str("Custom"),
+        }
+    }
+}
+
+// The checks of a host's settings, shared by `build` and the C ABI's
+// setters (which check at once): one set of rules and messages.
+
+/// An argument: no NUL byte.
+pub(crate) fn check_arg(index: usize, arg: &[u8]) -> Result<(), String> {
+    if arg.contains(&0) {
+        return Err(format!("argument {index} contains a NUL byte"));
+    }
+    Ok(())
+}
+
+/// An environment variable name: not empty, no `=`, no NUL byte.
+pub(crate) fn check_env_name(name: &[u8]) -> Result<(), String> {
+    let shown = String::from_utf8_lossy(name);
+    if name.is_empty() {
+        Err("environment variable name is empty".to_string())
+    } else if name.contains(&b'=') {
+        Err(format!("environment variable name {shown:?} contains '='"))
+    } else if name.contains(&0) {
+        Err(format!(
+            "environment variable name {shown:?} contains a NUL byte"
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// An environment variable: a valid name, a value without NUL bytes.
+pub(crate) fn check_env(name: &[u8], value: &[u8]) -> Result<(), String> {
+    check_env_name(name)?;
+    if value.contains(&0) {
+        return Err(format!(
+            "the value of environment variable {:?} contains a NUL byte",
+            String::from_utf8_lossy(name)
+        ));
+    }
+    Ok(())
+}
+
+/// A preopen's guest path: not empty, no NUL byte.
+pub(crate) fn check_preopen(host: &Path, guest: &[u8]) -> Result<(), String> {
+    if guest.is_empty() || guest.contains(&0) {
+        return Err(format!(
+            "{}: the guest path must be non-empty and contain no NUL byte",
+            preopen_name(host, guest)
+        ));
+    }
+    Ok(())
+}
+
+/// How messages name a preopen: `preopen "/guest" -> "/host"`.
+pub(crate) fn preopen_name(host: &Path, guest: &[u8]) -> String {
+    format!(
+        "preopen {:?} -> {:?}",
+        String::from_utf8_lossy(guest),
+        host.display().to_string()
+    )
+}
+
+/// The fd cap: room for stdio and every preopen.
+pub(crate) fn check_max_open_fds(max: usize, preopens: usize) -> Result<(), String> {
+    if max < 3 + preopens {
+        return Err(if preopens == 0 {
+            format!("max_open_fds is {max}, but stdio alone needs 3")
+        } else {
+            format!(
+                "max_open_fds is {max}, but stdio and the {preopens} preopened directories alone \
+                 need {}",
+                3 + preopens
+            )
+        });
+    }
+    Ok(())
 }

@@ -120,6 +120,86 @@ impl fmt::Debug for Output {
     }
 }
 
+/// [`Input`] as a builder keeps it: clonable, so that one builder makes
+/// any number of hosts. A file or reader is shared by those hosts (as a
+/// duplicated fd would be); a path is opened anew for each.
+#[derive(Clone)]
+pub(crate) enum InSpec {
+    Inherit,
+    Null,
+    Bytes(Arc<[u8]>),
+    Path(PathBuf),
+    File(Arc<File>),
+    Reader(Arc<Mutex<Box<dyn Read + Send>>>),
+}
+
+impl From<Input> for InSpec {
+    fn from(input: Input) -> InSpec {
+        match input {
+            Input::Inherit => InSpec::Inherit,
+            Input::Null => InSpec::Null,
+            Input::Bytes(b) => InSpec::Bytes(b),
+            Input::Path(p) => InSpec::Path(p),
+            Input::File(f) => InSpec::File(Arc::new(f)),
+            Input::Reader(r) => InSpec::Reader(Arc::new(Mutex::new(r))),
+        }
+    }
+}
+
+impl fmt::Debug for InSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            InSpec::Inherit => f.write_str("Input::Inherit"),
+            InSpec::Null => f.write_str("Input::Null"),
+            InSpec::Bytes(b) => write!(f, "Input::Bytes({} bytes)", b.len()),
+            InSpec::Path(p) => write!(f, "Input::Path({p:?})"),
+            InSpec::File(file) => write!(f, "Input::File({file:?})"),
+            InSpec::Reader(_) => f.write_str("Input::Reader(..)"),
+        }
+    }
+}
+
+/// [`Output`] as a builder keeps it (see [`InSpec`]): a capture or writer
+/// is shared by the hosts of one builder.
+#[derive(Clone)]
+pub(crate) enum OutSpec {
+    Inherit,
+    Null,
+    Path(PathBuf),
+    AppendPath(PathBuf),
+    File(Arc<File>),
+    Capture(Capture),
+    Writer(Arc<Mutex<Box<dyn Write + Send>>>),
+}
+
+impl From<Output> for OutSpec {
+    fn from(output: Output) -> OutSpec {
+        match output {
+            Output::Inherit => OutSpec::Inherit,
+            Output::Null => OutSpec::Null,
+            Output::Path(p) => OutSpec::Path(p),
+            Output::AppendPath(p) => OutSpec::AppendPath(p),
+            Output::File(f) => OutSpec::File(Arc::new(f)),
+            Output::Capture(c) => OutSpec::Capture(c),
+            Output::Writer(w) => OutSpec::Writer(Arc::new(Mutex::new(w))),
+        }
+    }
+}
+
+impl fmt::Debug for OutSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            OutSpec::Inherit => f.write_str("Output::Inherit"),
+            OutSpec::Null => f.write_str("Output::Null"),
+            OutSpec::Path(p) => write!(f, "Output::Path({p:?})"),
+            OutSpec::AppendPath(p) => write!(f, "Output::AppendPath({p:?})"),
+            OutSpec::File(file) => write!(f, "Output::File({file:?})"),
+            OutSpec::Capture(c) => write!(f, "Output::Capture({c:?})"),
+            OutSpec::Writer(_) => f.write_str("Output::Writer(..)"),
+        }
+    }
+}
+
 struct CallbackWriter<F>(F);
 
 impl<F: FnMut(&[u8]) -> io::Result<()>> Write for CallbackWriter<F> {
@@ -281,9 +361,9 @@ impl Detached {
 pub(crate) enum OutputStream {
     Inherit(HostStream, WriteTwin),
     Null,
-    File(File, WriteTwin),
+    File(Arc<File>, WriteTwin),
     Capture(Capture),
-    Writer(Box<dyn Write + Send>),
+    Writer(Arc<Mutex<Box<dyn Write + Send>>>),
 }
 
 /// A non-blocking file description of its own for a pipe, FIFO or terminal
@@ -341,19 +421,22 @@ pub(crate) fn write_cancellable(
 }
 
 impl InputStream {
-    pub(crate) fn open(input: Input) -> io::Result<InputStream> {
+    pub(crate) fn open(input: &InSpec) -> io::Result<InputStream> {
         Ok(match input {
-            Input::Inherit => InputStream::Inherit,
-            Input::Null => InputStream::Null,
-            Input::Bytes(data) => InputStream::Bytes { data, pos: 0 },
-            Input::Path(p) => InputStream::File(Arc::new(File::open(&p).map_err(|e| {
+            InSpec::Inherit => InputStream::Inherit,
+            InSpec::Null => InputStream::Null,
+            InSpec::Bytes(data) => InputStream::Bytes {
+                data: data.clone(),
+                pos: 0,
+            },
+            InSpec::Path(p) => InputStream::File(Arc::new(File::open(p).map_err(|e| {
                 io::Error::new(
                     e.kind(),
                     format!("cannot open {:?}: {e}", p.display().to_string()),
                 )
             })?)),
-            Input::File(f) => InputStream::File(Arc::new(f)),
-            Input::Reader(r) => InputStream::Reader(Arc::new(Mutex::new(r))),
+            InSpec::File(f) => InputStream::File(f.clone()),
+            InSpec::Reader(r) => InputStream::Reader(r.clone()),
         })
     }
 
@@ -422,9 +505,9 @@ impl InputStream {
 }
 
 impl OutputStream {
-    pub(crate) fn open(output: Output, which: HostStream) -> io::Result<OutputStream> {
+    pub(crate) fn open(output: &OutSpec, which: HostStream) -> io::Result<OutputStream> {
         Ok(match output {
-            Output::Inherit => {
+            OutSpec::Inherit => {
                 // The guest writes to the fd directly; bytes the embedder
                 // left in Rust's stdout buffer would otherwise come after
                 // the guest's.
@@ -434,32 +517,34 @@ impl OutputStream {
                 }
                 OutputStream::Inherit(which, WriteTwin::default())
             }
-            Output::Null => OutputStream::Null,
-            Output::Path(p) => OutputStream::File(
-                File::create(&p).map_err(|e| {
+            OutSpec::Null => OutputStream::Null,
+            OutSpec::Path(p) => OutputStream::File(
+                Arc::new(File::create(p).map_err(|e| {
                     io::Error::new(
                         e.kind(),
                         format!("cannot open {:?}: {e}", p.display().to_string()),
                     )
-                })?,
+                })?),
                 WriteTwin::default(),
             ),
-            Output::AppendPath(p) => OutputStream::File(
-                File::options()
-                    .append(true)
-                    .create(true)
-                    .open(&p)
-                    .map_err(|e| {
-                        io::Error::new(
-                            e.kind(),
-                            format!("cannot open {:?}: {e}", p.display().to_string()),
-                        )
-                    })?,
+            OutSpec::AppendPath(p) => OutputStream::File(
+                Arc::new(
+                    File::options()
+                        .append(true)
+                        .create(true)
+                        .open(p)
+                        .map_err(|e| {
+                            io::Error::new(
+                                e.kind(),
+                                format!("cannot open {:?}: {e}", p.display().to_string()),
+                            )
+                        })?,
+                ),
                 WriteTwin::default(),
             ),
-            Output::File(f) => OutputStream::File(f, WriteTwin::default()),
-            Output::Capture(c) => OutputStream::Capture(c),
-            Output::Writer(w) => OutputStream::Writer(w),
+            OutSpec::File(f) => OutputStream::File(f.clone(), WriteTwin::default()),
+            OutSpec::Capture(c) => OutputStream::Capture(c.clone()),
+            OutSpec::Writer(w) => OutputStream::Writer(w.clone()),
         })
     }
 
@@ -478,6 +563,7 @@ impl OutputStream {
             OutputStream::File(f, _) => write_fd(f.as_fd(), bufs),
             OutputStream::Capture(c) => Ok(c.append(bufs)),
             OutputStream::Writer(w) => {
+                let mut w = w.lock().unwrap_or_else(PoisonError::into_inner);
                 let mut n = 0;
                 for b in bufs {
                     w.write_all(b)?;
