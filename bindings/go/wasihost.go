@@ -47,6 +47,28 @@
 //	inst, err := wasihost.NewInstanceContext(ctx, module, cfg)
 //	err = inst.Run(ctx) // errors.Is(err, context.DeadlineExceeded) after 5 s
 //
+// # The programmable host
+//
+// [Config.HandleCalls] answers chosen WASI calls with Go, which may run the
+// built-in implementation ([Call.Default]) and change its arguments and
+// results, or end the guest ([Call.Exit], [Call.Trap]);
+// [Config.SetTraceFile] and [Config.SetTraceFunc] trace the calls;
+// [Config.SetDeterministic] makes runs reproducible, and
+// [Config.SetClock] and [Config.SetRandom] take time and random bytes
+// from Go:
+//
+//	cfg.HandleCalls("path_open", func(c *wasihost.Call) wasihost.Errno {
+//		if p, _ := c.Path(); strings.HasSuffix(string(p), ".key") {
+//			return wasihost.ErrnoAcces
+//		}
+//		return c.Default()
+//	})
+//	cfg.SetTraceFile("trace.jsonl", "fs,clock")
+//	cfg.SetDeterministic(42)
+//
+// A panic in any of them is recovered, and reported after the run as for
+// readers and writers ([CallbackPanicError]).
+//
 // # Linking
 //
 // The package links the shared library libwasihost_core built by the

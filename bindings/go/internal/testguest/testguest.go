@@ -37,15 +37,45 @@ func RepoGuest(name string) string {
 	return filepath.Join(filepath.Dir(file), "..", "..", "..", "..", "tests", "guests", name)
 }
 
-// Build compiles every guest into dir and returns the path of each .wasm
-// by name. The compiler is $WASIHOST_GUEST_CC, else clang.
-func Build(dir string) (map[string]string, error) {
+// RepoFile is the path of a file of the repository (such as
+// bench/hooks/calls.c).
+func RepoFile(rel string) string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..", "..", "..", filepath.FromSlash(rel))
+}
+
+// compiler is $WASIHOST_GUEST_CC, else clang, when it is installed.
+func compiler() (string, error) {
 	cc := os.Getenv("WASIHOST_GUEST_CC")
 	if cc == "" {
 		cc = "clang"
 	}
 	if _, err := exec.LookPath(cc); err != nil {
-		return nil, fmt.Errorf("%s not found (the guests need clang, lld and wasi-libc: run `make deps` at the top of the repository): %w", cc, err)
+		return "", fmt.Errorf("%s not found (the guests need clang, lld and wasi-libc: run `make deps` at the top of the repository): %w", cc, err)
+	}
+	return cc, nil
+}
+
+// Compile compiles the C guest src into wasm.
+func Compile(src, wasm string) error {
+	cc, err := compiler()
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(cc, "--target=wasm32-wasi", "-O2", "-I", filepath.Dir(src), "-o", wasm, src)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("compiling %s: %v\n%s", src, err, stderr.String())
+	}
+	return nil
+}
+
+// Build compiles every guest into dir and returns the path of each .wasm
+// by name. The compiler is $WASIHOST_GUEST_CC, else clang.
+func Build(dir string) (map[string]string, error) {
+	if _, err := compiler(); err != nil {
+		return nil, err
 	}
 	out := map[string]string{}
 	var mu sync.Mutex
@@ -57,13 +87,10 @@ func Build(dir string) (map[string]string, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			cmd := exec.Command(cc, "--target=wasm32-wasi", "-O2", "-I", filepath.Dir(src), "-o", wasm, src)
-			var stderr bytes.Buffer
-			cmd.Stderr = &stderr
-			if err := cmd.Run(); err != nil {
+			if err := Compile(src, wasm); err != nil {
 				mu.Lock()
 				if firstErr == nil {
-					firstErr = fmt.Errorf("compiling %s: %v\n%s", src, err, stderr.String())
+					firstErr = err
 				}
 				mu.Unlock()
 			}
