@@ -805,7 +805,7 @@ fn hostile_argument_mix_never_panics() {
     );
     let mut calls = 0;
     for round in 0..40 {
-        for (name, params, _) in SIGS {
+        for (name, params, _) in SIGS.iter() {
             if *name == "proc_exit" {
                 continue;
             }

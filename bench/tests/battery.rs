@@ -404,33 +404,7 @@ const EXPECTED_BUGS: &[Known] = &[];
 /// use, not a copy of it.
 #[path = "../../tests/wat_common/mod.rs"]
 mod wat_common;
-use wat_common::SIGS;
-
-fn forwarder_wat() -> String {
-    let mut imports = String::new();
-    let mut funcs = String::new();
-    for (name, params, has_result) in SIGS {
-        let p = if params.is_empty() {
-            String::new()
-        } else {
-            format!("(param {params})")
-        };
-        let r = if *has_result { "(result i32)" } else { "" };
-        let _ = writeln!(
-            imports,
-            "  (import \"wasi_snapshot_preview1\" \"{name}\" (func ${name} {p} {r}))"
-        );
-        let gets: Vec<String> = (0..params.split_whitespace().count())
-            .map(|i| format!("(local.get {i})"))
-            .collect();
-        let _ = writeln!(
-            funcs,
-            "  (func (export \"{name}\") {p} {r} (call ${name} {}))",
-            gets.join(" ")
-        );
-    }
-    format!("(module\n{imports}  (memory (export \"memory\") 1)\n{funcs})")
-}
+use wat_common::{SIGS, forwarder_wat};
 
 fn module() -> &'static Module {
     static M: OnceLock<Module> = OnceLock::new();

@@ -482,6 +482,23 @@ impl CallSpec {
     pub fn result_index(&self, name: &str) -> Option<usize> {
         self.results.iter().position(|r| r.name == name)
     }
+
+    /// The wasm parameter types of the import, space-separated as WAT
+    /// writes them: the parameters, then one `i32` out-pointer per result
+    /// (`"i32 i64 i32"` for `clock_time_get`).
+    pub fn wasm_params(&self) -> String {
+        self.params
+            .iter()
+            .map(|p| if p.wide { "i64" } else { "i32" })
+            .chain(self.results.iter().map(|_| "i32"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// Whether the import returns an errno (all but `proc_exit`).
+    pub fn returns_errno(&self) -> bool {
+        self.id != CallId::proc_exit
+    }
 }
 
 /// A parameter's name without the `r#` of a raw identifier (only `r#in`

@@ -5,9 +5,10 @@
 //! the tests expect.
 #![allow(dead_code)]
 
-use std::sync::OnceLock;
+use std::sync::{LazyLock, OnceLock};
 
 use wasihost_core::wasi_snapshot_preview1::NativeWasiImports;
+use wasihost_core::wasi_snapshot_preview1::calls::CALLS;
 use wasihost_core::{Engine, Instance, Module};
 use wasmtime::Val;
 
@@ -16,68 +17,24 @@ use wasmtime::Val;
 // ---------------------------------------------------------------------------
 
 /// Every import of `wasi_snapshot_preview1`: name, wasm parameter types,
-/// whether it returns an errno.
-pub const SIGS: &[(&str, &str, bool)] = &[
-    ("args_get", "i32 i32", true),
-    ("args_sizes_get", "i32 i32", true),
-    ("environ_get", "i32 i32", true),
-    ("environ_sizes_get", "i32 i32", true),
-    ("clock_res_get", "i32 i32", true),
-    ("clock_time_get", "i32 i64 i32", true),
-    ("fd_advise", "i32 i64 i64 i32", true),
-    ("fd_allocate", "i32 i64 i64", true),
-    ("fd_close", "i32", true),
-    ("fd_datasync", "i32", true),
-    ("fd_fdstat_get", "i32 i32", true),
-    ("fd_fdstat_set_flags", "i32 i32", true),
-    ("fd_fdstat_set_rights", "i32 i64 i64", true),
-    ("fd_filestat_get", "i32 i32", true),
-    ("fd_filestat_set_size", "i32 i64", true),
-    ("fd_filestat_set_times", "i32 i64 i64 i32", true),
-    ("fd_pread", "i32 i32 i32 i64 i32", true),
-    ("fd_prestat_get", "i32 i32", true),
-    ("fd_prestat_dir_name", "i32 i32 i32", true),
-    ("fd_pwrite", "i32 i32 i32 i64 i32", true),
-    ("fd_read", "i32 i32 i32 i32", true),
-    ("fd_readdir", "i32 i32 i32 i64 i32", true),
-    ("fd_renumber", "i32 i32", true),
-    ("fd_seek", "i32 i64 i32 i32", true),
-    ("fd_sync", "i32", true),
-    ("fd_tell", "i32 i32", true),
-    ("fd_write", "i32 i32 i32 i32", true),
-    ("path_create_directory", "i32 i32 i32", true),
-    ("path_filestat_get", "i32 i32 i32 i32 i32", true),
-    (
-        "path_filestat_set_times",
-        "i32 i32 i32 i32 i64 i64 i32",
-        true,
-    ),
-    ("path_link", "i32 i32 i32 i32 i32 i32 i32", true),
-    ("path_open", "i32 i32 i32 i32 i32 i64 i64 i32 i32", true),
-    ("path_readlink", "i32 i32 i32 i32 i32 i32", true),
-    ("path_remove_directory", "i32 i32 i32", true),
-    ("path_rename", "i32 i32 i32 i32 i32 i32", true),
-    ("path_symlink", "i32 i32 i32 i32 i32", true),
-    ("path_unlink_file", "i32 i32 i32", true),
-    ("poll_oneoff", "i32 i32 i32 i32", true),
-    ("proc_exit", "i32", false),
-    ("proc_raise", "i32", true),
-    ("sched_yield", "", true),
-    ("random_get", "i32 i32", true),
-    ("sock_accept", "i32 i32 i32", true),
-    ("sock_recv", "i32 i32 i32 i32 i32 i32", true),
-    ("sock_send", "i32 i32 i32 i32 i32", true),
-    ("sock_shutdown", "i32 i32", true),
-];
+/// whether it returns an errno; derived from the crate's call table (the
+/// battery links the same forwarder against wasmtime-wasi, which checks
+/// these signatures independently).
+pub static SIGS: LazyLock<Vec<(&'static str, String, bool)>> = LazyLock::new(|| {
+    CALLS
+        .iter()
+        .map(|c| (c.name, c.wasm_params(), c.returns_errno()))
+        .collect()
+});
 
 pub const PAGE: usize = 65536;
 
 /// A module importing all of `SIGS`, exporting `memory` (one page), a
 /// forwarder named like each import, and `grow`.
-fn forwarder_wat() -> String {
+pub fn forwarder_wat() -> String {
     let mut imports = String::new();
     let mut funcs = String::new();
-    for (name, params, has_result) in SIGS {
+    for (name, params, has_result) in SIGS.iter() {
         let params = if params.is_empty() {
             String::new()
         } else {
