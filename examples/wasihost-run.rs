@@ -6,6 +6,7 @@
 //! wasihost-run [--dir HOST[::GUEST]]... [--ro-dir HOST[::GUEST]]...
 //!              [--env NAME[=VALUE]]... [--stdin FILE] [--timeout DURATION]
 //!              [--fuel N] [--max-memory BYTES] [--max-open-fds N]
+//!              [--trace FILE [--trace-filter LIST]] [--deterministic[=SEED]]
 //!              FILE.wasm [ARGS...]
 //! ```
 //!
@@ -14,11 +15,13 @@
 //! 152 when it ran out of fuel; 137 when its memories as declared exceed
 //! `--max-memory`; 2 for a usage or load error. The limits show the Rust
 //! API: an engine made interruptible only for `--timeout`, with fuel only
-//! for `--fuel`, and [`Limits`] for the instance.
+//! for `--fuel`, and [`Limits`] for the instance; `--trace` shows [`Hooks`]
+//! with a [`JsonLines`] tracer, `--deterministic` the builder's preset.
 
 use std::process::ExitCode;
 use std::time::Duration;
 
+use wasihost_core::wasi_snapshot_preview1::{CallSet, Hooks, JsonLines};
 use wasihost_core::{Engine, Input, Limits, Module, Outcome, WasiHost};
 
 fn usage(msg: &str) -> ExitCode {
@@ -26,7 +29,8 @@ fn usage(msg: &str) -> ExitCode {
     eprintln!(
         "usage: wasihost-run [--dir HOST[::GUEST]]... [--ro-dir HOST[::GUEST]]... \
          [--env NAME[=VALUE]]... [--stdin FILE] [--timeout DURATION] [--fuel N] \
-         [--max-memory BYTES] [--max-open-fds N] FILE.wasm [ARGS...]"
+         [--max-memory BYTES] [--max-open-fds N] [--trace FILE [--trace-filter LIST]] \
+         [--deterministic[=SEED]] FILE.wasm [ARGS...]"
     );
     ExitCode::from(2)
 }
@@ -71,6 +75,8 @@ fn main() -> ExitCode {
     let mut builder = WasiHost::builder().inherit_stdio();
     let mut limits = Limits::new();
     let mut timeout_text = String::new();
+    let mut trace: Option<std::ffi::OsString> = None;
+    let mut trace_filter: Option<String> = None;
     let module_path = loop {
         let Some(arg) = args.next() else {
             return usage("missing FILE.wasm");
@@ -137,12 +143,41 @@ fn main() -> ExitCode {
                     },
                 }
             }
+            "--trace" => match args.next() {
+                Some(p) => trace = Some(p),
+                None => return usage("--trace needs FILE"),
+            },
+            "--trace-filter" => match args.next() {
+                Some(f) => trace_filter = Some(f.to_string_lossy().into_owned()),
+                None => return usage("--trace-filter needs LIST"),
+            },
+            "--deterministic" => builder = builder.deterministic(0),
+            s if s.starts_with("--deterministic=") => {
+                match s["--deterministic=".len()..].parse::<u64>() {
+                    Ok(seed) => builder = builder.deterministic(seed),
+                    Err(_) => return usage(&format!("--deterministic=SEED needs an integer: {s}")),
+                }
+            }
             "-h" | "--help" => {
                 usage("help");
                 return ExitCode::SUCCESS;
             }
             s if s.starts_with("--") => return usage(&format!("unknown option {s}")),
             _ => break arg,
+        }
+    };
+    let hooks = match (trace, trace_filter) {
+        (None, Some(_)) => return usage("--trace-filter needs --trace FILE"),
+        (None, None) => None,
+        (Some(path), filter) => {
+            let calls = match CallSet::parse(filter.as_deref().unwrap_or("all")) {
+                Ok(c) => c,
+                Err(e) => return usage(&format!("--trace-filter: {e}")),
+            };
+            match std::fs::File::create(&path) {
+                Ok(f) => Some(Hooks::new().trace(calls, JsonLines::new(f))),
+                Err(e) => return usage(&format!("--trace {}: {e}", path.to_string_lossy())),
+            }
         }
     };
     use std::os::unix::ffi::OsStrExt;
@@ -167,7 +202,7 @@ fn main() -> ExitCode {
         Ok(m) => m,
         Err(e) => return usage(&e.to_string()),
     };
-    match module.run_with(host, &limits, None) {
+    match module.run_with_hooks(host, &limits, None, hooks.as_ref()) {
         Ok(Outcome::Exit(code)) => ExitCode::from(code as u8),
         Ok(Outcome::Trap(trap)) => {
             eprintln!("wasihost-run: guest trapped: {trap}");
