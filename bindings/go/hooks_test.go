@@ -972,3 +972,32 @@ func TestErrno(t *testing.T) {
 		t.Fatal("names")
 	}
 }
+
+// TestHandlerInStartFunction: a handler runs for the calls of a module's
+// start function too; its panic is reported by NewInstance.
+func TestHandlerInStartFunction(t *testing.T) {
+	mod := watModule(t, `(module
+	  (import "wasi_snapshot_preview1" "clock_time_get" (func $clock (param i32 i64 i32) (result i32)))
+	  (memory (export "memory") 1)
+	  (func $start (drop (call $clock (i32.const 1) (i64.const 1) (i32.const 0))))
+	  (start $start)
+	  (func (export "_start")))`)
+	cfg := newConfig(t)
+	var calls atomic.Int32
+	must(t, cfg.HandleCalls("clock", func(c *wasihost.Call) wasihost.Errno {
+		if calls.Add(1) == 2 {
+			panic("in start")
+		}
+		return c.Default()
+	}))
+	inst, err := wasihost.NewInstance(mod, cfg)
+	if err != nil || calls.Load() != 1 {
+		t.Fatalf("first: %v, %d calls", err, calls.Load())
+	}
+	inst.Close()
+	inst, err = wasihost.NewInstance(mod, cfg)
+	var pe *wasihost.CallbackPanicError
+	if inst != nil || !errors.As(err, &pe) || pe.Value != "in start" || !errors.Is(err, wasihost.KindTrap) {
+		t.Fatalf("second: %v, %v", inst, err)
+	}
+}
