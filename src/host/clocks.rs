@@ -2,7 +2,7 @@
 //! supplies (a [`VirtualClock`] for deterministic runs).
 //!
 //! `clock_res_get`, `clock_time_get` and `poll_oneoff` read time only
-//! through [`Clocks`], and `poll_oneoff` waits for a clock only through
+//! through the host's `Clocks`, and `poll_oneoff` waits for a clock only through
 //! it, so a clock that is not the host's governs the guest's whole sense
 //! of time.
 

@@ -66,37 +66,29 @@ impl WasiArg for u32 {
     }
 }
 
-impl WasiArg for u16 {
-    type Wasm = i32;
-    #[inline(always)]
-    fn from_wasm(v: i32) -> Option<u16> {
-        u16::try_from(v as u32).ok()
-    }
-    #[inline(always)]
-    fn to_raw(self) -> u64 {
-        self as u64
-    }
-    #[inline(always)]
-    fn from_raw(v: u64) -> Option<u16> {
-        u16::try_from(v).ok()
-    }
+/// `WasiArg` for the narrow integers of flags and enumerations: a wasm
+/// `i32` with bits beyond the type is refused.
+macro_rules! narrow_arg {
+    ($($t:ty),*) => {$(
+        impl WasiArg for $t {
+            type Wasm = i32;
+            #[inline(always)]
+            fn from_wasm(v: i32) -> Option<$t> {
+                <$t>::try_from(v as u32).ok()
+            }
+            #[inline(always)]
+            fn to_raw(self) -> u64 {
+                self as u64
+            }
+            #[inline(always)]
+            fn from_raw(v: u64) -> Option<$t> {
+                <$t>::try_from(v).ok()
+            }
+        }
+    )*};
 }
 
-impl WasiArg for u8 {
-    type Wasm = i32;
-    #[inline(always)]
-    fn from_wasm(v: i32) -> Option<u8> {
-        u8::try_from(v as u32).ok()
-    }
-    #[inline(always)]
-    fn to_raw(self) -> u64 {
-        self as u64
-    }
-    #[inline(always)]
-    fn from_raw(v: u64) -> Option<u8> {
-        u8::try_from(v).ok()
-    }
-}
+narrow_arg!(u8, u16);
 
 impl WasiArg for u64 {
     type Wasm = i64;
@@ -512,7 +504,7 @@ const fn param_name(name: &'static str) -> &'static str {
 }
 
 macro_rules! describe {
-    ($(
+    ([] $(
         $(#[$doc:meta])*
         [$group:ident]
         $name:ident($($p:ident: $pty:ty = $pk:ident),* $(,)?) -> ($($r:ident: $rty:ty),* $(,)?);

@@ -497,7 +497,7 @@ macro_rules! glue_one {
 }
 
 macro_rules! define_glue {
-    ($(
+    ([] $(
         $(#[$doc:meta])*
         [$group:ident]
         $name:ident($($p:ident: $pty:ty = $pk:ident),* $(,)?) -> ($($r:ident: $rty:ty),* $(,)?);

@@ -25,7 +25,7 @@ use super::table::wasi_calls;
 use super::types::*;
 
 macro_rules! define_trait {
-    ($(
+    ([] $(
         $(#[$doc:meta])*
         [$group:ident]
         $name:ident($($p:ident: $pty:ty = $pk:ident),* $(,)?) -> ($($r:ident: $rty:ty),* $(,)?);
@@ -52,21 +52,18 @@ macro_rules! define_trait {
             fn proc_exit(&self, ctx: &mut Ctx, rval: exitcode) -> Result<Infallible, exitcode>;
         }
 
-        impl<T: NativeWasiImports + ?Sized> NativeWasiImports for Arc<T> {
-            $(
-                #[inline]
-                fn $name(&self, ctx: &mut Ctx, $($p: $pty),*) -> ret_ty!($($rty),*) {
-                    (**self).$name(ctx, $($p),*)
-                }
-            )*
+    };
+}
 
-            #[inline]
-            fn proc_exit(&self, ctx: &mut Ctx, rval: exitcode) -> Result<Infallible, exitcode> {
-                (**self).proc_exit(ctx, rval)
-            }
-        }
-
-        impl<T: NativeWasiImports + ?Sized> NativeWasiImports for Box<T> {
+/// Forwards every method through a pointer type to the implementation
+/// it holds.
+macro_rules! forward_through {
+    ([$ptr:ident] $(
+        $(#[$doc:meta])*
+        [$group:ident]
+        $name:ident($($p:ident: $pty:ty = $pk:ident),* $(,)?) -> ($($r:ident: $rty:ty),* $(,)?);
+    )*) => {
+        impl<T: NativeWasiImports + ?Sized> NativeWasiImports for $ptr<T> {
             $(
                 #[inline]
                 fn $name(&self, ctx: &mut Ctx, $($p: $pty),*) -> ret_ty!($($rty),*) {
@@ -83,3 +80,5 @@ macro_rules! define_trait {
 }
 
 wasi_calls!(define_trait);
+wasi_calls!(forward_through Arc);
+wasi_calls!(forward_through Box);

@@ -1,6 +1,6 @@
 //! The table of `wasi_snapshot_preview1`: every import described once.
 //!
-//! [`wasi_calls!`] lists each function of the
+//! `wasi_calls!` lists each function of the
 //! [`NativeWasiImports`](super::NativeWasiImports) trait with its doc
 //! comment, its group, its parameters (name, trait type, and a
 //! [`ParamKind`](super::calls::ParamKind) that says how to read the value)
@@ -20,11 +20,13 @@
 //! generator macro over this table rather than a 46th copy of the
 //! signatures.
 
-/// Invokes `$callback!` with the list of imports:
+/// Invokes `$callback!` with `[extra tokens]` (what follows the callback's
+/// name, e.g. a type) and the list of imports:
 /// `[group] name(param: Type = Kind, ...) -> (result: Type, ...);`
 macro_rules! wasi_calls {
-    ($callback:ident) => {
+    ($callback:ident $($extra:tt)*) => {
         $callback! {
+            [$($extra)*]
             /// Read command-line argument data. The size of the array should match that
             /// returned by args_sizes_get
             [args]
