@@ -575,11 +575,35 @@ pub extern "C" fn wasihost_call_arg_bytes(
         let Some((_, c)) = (unsafe { call_ref(call) }) else {
             return errno::inval.raw() as i32;
         };
-        match c.bytes(index) {
-            Ok(b) => out_span(b.as_ptr().cast_mut(), b.len(), data, len),
-            Err(e) => e.raw() as i32,
-        }
+        let (offset, n) = match c.bytes(index) {
+            Ok(b) => (b.as_ptr() as usize - c.memory().as_ptr() as usize, b.len()),
+            Err(e) => return e.raw() as i32,
+        };
+        // SAFETY: the contract of wasihost_call_t; offset + n lies in
+        // guest memory (checked by `bytes`).
+        out_span(unsafe { memory_at(call, offset) }, n, data, len)
     })
+}
+
+/// A pointer `offset` bytes into the call's guest memory, which must be
+/// at most its length: in a handler, derived from the call's exclusive
+/// borrow (so the embedder may write through it); in a trace callback,
+/// from a shared one (for reading only, as the header says).
+///
+/// # Safety
+/// As for [`call_ref`]; `offset` is at most the memory's length.
+unsafe fn memory_at(call: *const wasihost_call_t, offset: usize) -> *mut u8 {
+    // SAFETY: the contract of wasihost_call_t; a handler's call is held
+    // exclusively by its trampoline during the callback.
+    unsafe {
+        match call_mut(call.cast_mut()) {
+            Some(c) => c.memory_mut().as_mut_ptr().add(offset),
+            None => match call_ref(call) {
+                Some((_, c)) => c.memory().as_ptr().add(offset).cast_mut(),
+                None => std::ptr::null_mut(),
+            },
+        }
+    }
 }
 
 /// Writes a span to a pair of out-pointers; `inval` when one is NULL.
@@ -618,10 +642,11 @@ pub extern "C" fn wasihost_call_iovec(
             Ok(v) => v,
             Err(e) => return e.raw() as i32,
         };
-        let mem = c.memory();
         match (offset as usize).checked_add(n as usize) {
-            Some(end) if end <= mem.len() => out_span(
-                mem[offset as usize..end].as_ptr().cast_mut(),
+            // SAFETY: the contract of wasihost_call_t; the buffer lies in
+            // guest memory (checked here).
+            Some(end) if end <= c.memory().len() => out_span(
+                unsafe { memory_at(call, offset as usize) },
                 n as usize,
                 data,
                 len,
@@ -640,12 +665,12 @@ pub extern "C" fn wasihost_call_memory(call: *const wasihost_call_t, len: *mut u
         let Some((_, c)) = (unsafe { call_ref(call) }) else {
             return std::ptr::null_mut();
         };
-        let mem = c.memory();
         if !len.is_null() {
             // SAFETY: a non-NULL out-pointer of the caller.
-            unsafe { *len = mem.len() };
+            unsafe { *len = c.memory().len() };
         }
-        mem.as_ptr().cast_mut()
+        // SAFETY: the contract of wasihost_call_t; offset 0.
+        unsafe { memory_at(call, 0) }
     })
 }
 
@@ -725,20 +750,30 @@ pub extern "C" fn wasihost_call_result_bytes(
     len: *mut usize,
 ) -> *mut u8 {
     guard_or(std::ptr::null_mut(), || {
-        // SAFETY: the contract of wasihost_call_t: the call outlives this
-        // function's use, and a traced call's bytes are only read.
-        let Some((_, c)) = (unsafe { call_ref(call) }) else {
-            return std::ptr::null_mut();
+        // SAFETY: the contract of wasihost_call_t. In a handler the
+        // pointer comes from the call's exclusive borrow (writable); in a
+        // trace callback from a shared one, for reading only.
+        let (p, n) = match unsafe { call_mut(call) } {
+            Some(c) => {
+                let b = c.result_bytes_mut(index);
+                (b.as_mut_ptr(), b.len())
+            }
+            None => match unsafe { call_ref(call) } {
+                Some((_, c)) => {
+                    let b = c.result_bytes(index);
+                    (b.as_ptr().cast_mut(), b.len())
+                }
+                None => return std::ptr::null_mut(),
+            },
         };
-        let b = c.result_bytes(index);
-        if b.is_empty() {
+        if n == 0 {
             return std::ptr::null_mut();
         }
         if !len.is_null() {
             // SAFETY: a non-NULL out-pointer of the caller.
-            unsafe { *len = b.len() };
+            unsafe { *len = n };
         }
-        b.as_ptr().cast_mut()
+        p
     })
 }
 
