@@ -718,8 +718,8 @@ uint32_t wasihost_call_exit_code(const wasihost_call_t *call);
 // nanoseconds (the handler included); 0 in a handler.
 uint64_t wasihost_call_duration_ns(const wasihost_call_t *call);
 
-// In a trace callback, the number of the instance that made the call
-// (unique in the process, from 1); 0 in a handler.
+// The number of the instance that made the call (unique in the process,
+// from 1; `wasihost_instance_number`).
 uint64_t wasihost_call_instance(const wasihost_call_t *call);
 
 // Instantiates `module` with what `config` grants and under its limits:
@@ -805,6 +805,11 @@ wasihost_error_t *wasihost_instance_set_timeout_ns(wasihost_instance_t *instance
 // because of the config's memory or table cap (the guest saw -1 and may
 // have gone on); false for NULL.
 bool wasihost_instance_memory_limit_reached(const wasihost_instance_t *instance);
+
+// The instance's number: unique in the process, from 1. Its trace
+// records (`"instance"`) and its calls (`wasihost_call_instance`) carry
+// it. 0 for a NULL instance.
+uint64_t wasihost_instance_number(const wasihost_instance_t *instance);
 
 // On an engine made with `WASIHOST_ENGINE_FUEL`: writes the fuel the
 // instance has left to `*fuel_out` and returns true. Returns false,

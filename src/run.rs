@@ -692,6 +692,13 @@ impl<T: NativeWasiImports> Instance<T> {
         self.store.get_fuel().ok()
     }
 
+    /// The instance's number: unique in the process, from 1; its trace
+    /// records and its calls' [`Call::instance`](crate::wasi_snapshot_preview1::Call::instance)
+    /// carry it.
+    pub fn number(&self) -> u64 {
+        self.store.data().instance_number()
+    }
+
     /// The WASI implementation serving this instance.
     pub fn imports(&self) -> &T {
         self.store.data().imports()

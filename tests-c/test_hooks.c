@@ -299,6 +299,7 @@ static void test_trace_callback_and_file(void) {
     wasihost_instance_t *inst = NULL;
     uint32_t code = 1;
     CHECK_OK(run_keep(m, c, &inst, &code));
+    CHECK_EQ_U(t.instance, wasihost_instance_number(inst));
     wasihost_instance_delete(inst);
     CHECK_EQ_U(t.lines, 1);
     CHECK_CONTAINS(t.json, "\"call\":\"clock_time_get\",\"args\":{\"id\":\"realtime\",\"precision\":1}");

@@ -699,3 +699,34 @@ fn one_builder_builds_any_number_of_hosts() {
         assert!(e.to_string().contains("contains '='"), "{e}");
     }
 }
+
+#[test]
+fn an_instance_number_ties_trace_records_and_handlers_to_the_instance() {
+    let seen = Arc::new(Mutex::new(Vec::<u64>::new()));
+    let (traced, handled) = (seen.clone(), seen.clone());
+    let hooks = Hooks::new()
+        .trace(
+            CallSet::of(CallId::clock_time_get),
+            move |e: &TraceEvent| traced.lock().unwrap().push(e.instance),
+        )
+        .handle(CallSet::of(CallId::clock_time_get), move |c: &mut Call| {
+            handled.lock().unwrap().push(c.instance());
+            Verdict::Return(c.call_default())
+        });
+    let m = wat(CLOCK_WAT);
+    let mut inst = m
+        .instantiate_with_hooks(
+            WasiHost::builder().build().unwrap(),
+            &Limits::default(),
+            None,
+            Some(&hooks),
+        )
+        .unwrap();
+    assert_eq!(inst.run().unwrap(), Outcome::Exit(0));
+    let n = inst.number();
+    assert!(n >= 1);
+    assert_eq!(*seen.lock().unwrap(), [n, n]);
+    // Every instance has a number, with hooks or without.
+    let other = m.instantiate(WasiHost::builder().build().unwrap()).unwrap();
+    assert!(other.number() > n);
+}

@@ -861,14 +861,15 @@ pub extern "C" fn wasihost_call_duration_ns(call: *const wasihost_call_t) -> u64
     })
 }
 
-/// In a trace callback, the number of the instance that made the call
-/// (unique in the process, from 1); 0 in a handler.
+/// The number of the instance that made the call (unique in the process,
+/// from 1; `wasihost_instance_number`).
 #[unsafe(no_mangle)]
 pub extern "C" fn wasihost_call_instance(call: *const wasihost_call_t) -> u64 {
     guard_or(0, || {
         // SAFETY: the contract of wasihost_call_t.
-        unsafe { call_ref(call) }
-            .and_then(|(w, _)| w.traced.as_ref())
-            .map_or(0, |t| t.instance)
+        unsafe { call_ref(call) }.map_or(0, |(w, c)| match &w.traced {
+            Some(t) => t.instance,
+            None => c.instance(),
+        })
     })
 }

@@ -458,6 +458,17 @@ pub extern "C" fn wasihost_instance_memory_limit_reached(
     })
 }
 
+/// The instance's number: unique in the process, from 1. Its trace
+/// records (`"instance"`) and its calls (`wasihost_call_instance`) carry
+/// it. 0 for a NULL instance.
+#[unsafe(no_mangle)]
+pub extern "C" fn wasihost_instance_number(instance: *const wasihost_instance_t) -> u64 {
+    guard_or(0, || {
+        // SAFETY: NULL or a live instance, by the contract.
+        unsafe { instance.as_ref() }.map_or(0, |i| i.instance.number())
+    })
+}
+
 /// On an engine made with `WASIHOST_ENGINE_FUEL`: writes the fuel the
 /// instance has left to `*fuel_out` and returns true. Returns false,
 /// writing nothing, on another engine or when an argument is NULL.

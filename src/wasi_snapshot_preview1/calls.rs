@@ -912,6 +912,7 @@ pub struct Call<'a, 'm> {
     results: Results,
     errno: Option<errno>,
     exit: Option<exitcode>,
+    instance: u64,
     ctx: &'a mut Ctx<'m>,
     default: &'a mut DefaultFn<'a, 'm>,
 }
@@ -929,9 +930,17 @@ impl<'a, 'm> Call<'a, 'm> {
             results: Results::default(),
             errno: None,
             exit: None,
+            instance: 0,
             ctx,
             default,
         }
+    }
+
+    /// The number of the instance that made the call (unique in the
+    /// process, from 1; see `Instance::number`); 0 in a
+    /// [`HandlerImports`].
+    pub fn instance(&self) -> u64 {
+        self.instance
     }
 
     /// The import's identifier.
@@ -1350,6 +1359,11 @@ impl Drop for Hooks {
 
 static NEXT_INSTANCE: AtomicU64 = AtomicU64::new(1);
 
+/// A number for a new instance: unique in the process, from 1.
+pub(crate) fn next_instance_number() -> u64 {
+    NEXT_INSTANCE.fetch_add(1, Ordering::Relaxed)
+}
+
 impl Hooks {
     /// No handler, no tracer.
     pub fn new() -> Hooks {
@@ -1434,11 +1448,11 @@ impl Hooks {
     }
 
     /// These hooks for a new instance, with its own number.
-    pub(crate) fn for_instance(&self) -> Hooks {
+    pub(crate) fn for_instance(&self, number: u64) -> Hooks {
         Hooks {
             inner: self.inner.clone(),
             watched: self.watched,
-            instance: NEXT_INSTANCE.fetch_add(1, Ordering::Relaxed),
+            instance: number,
         }
     }
 
@@ -1459,6 +1473,7 @@ impl Hooks {
     #[inline(never)]
     pub(crate) fn run(&self, call: &mut Call<'_, '_>) -> Verdict {
         let id = call.id();
+        call.instance = self.instance;
         let traced = self.inner.traced.contains(id);
         let start = traced.then(std::time::Instant::now);
         let verdict = match &self.inner.handlers[id as usize] {

@@ -31,7 +31,8 @@ use std::sync::Arc;
 use wasmtime::{Caller, Extern, Linker, Memory};
 
 use super::calls::{
-    Call, CallId, DefaultFn, Hooks, MAX_ARGS, Results, Verdict, WasiArg, dispatch, sock_accept,
+    Call, CallId, DefaultFn, Hooks, MAX_ARGS, Results, Verdict, WasiArg, dispatch,
+    next_instance_number, sock_accept,
 };
 use super::memory::{Ctx, GuestType, WasmSlicePtr};
 use super::native::NativeWasiImports;
@@ -82,6 +83,7 @@ pub struct WasiState<T> {
     memory: Option<Memory>,
     cancel: Option<Arc<Cancel>>,
     hooks: Option<Hooks>,
+    instance: u64,
     pub(crate) limiter: Limiter,
 }
 
@@ -93,6 +95,7 @@ impl<T: NativeWasiImports> WasiState<T> {
             memory: None,
             cancel: None,
             hooks: None,
+            instance: next_instance_number(),
             limiter: Limiter::unlimited(),
         }
     }
@@ -109,6 +112,7 @@ impl<T: NativeWasiImports> WasiState<T> {
             memory: None,
             cancel,
             hooks,
+            instance: next_instance_number(),
             limiter: Limiter::new(limits),
         }
     }
@@ -116,7 +120,15 @@ impl<T: NativeWasiImports> WasiState<T> {
     /// Routes the calls of this store through `hooks` (numbered as a new
     /// instance), or through nothing with `None`.
     pub fn set_hooks(&mut self, hooks: Option<&Hooks>) {
-        self.hooks = hooks.filter(|h| !h.is_empty()).map(Hooks::for_instance);
+        self.hooks = hooks
+            .filter(|h| !h.is_empty())
+            .map(|h| h.for_instance(self.instance));
+    }
+
+    /// The number of this store's instance: unique in the process, from 1
+    /// (the `instance` of its trace records).
+    pub fn instance_number(&self) -> u64 {
+        self.instance
     }
 
     /// The WASI implementation.
