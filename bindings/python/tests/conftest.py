@@ -2,7 +2,8 @@
 
 The guests are C programs compiled with ``clang --target=wasm32-wasi -O2``
 (``$CLANG`` to use another clang): ``guests/pyguest.c`` (this suite's
-own) and, where they fit, the repository's ``tests/guests/*.c``.
+own) and, where they fit, the repository's ``tests/guests/*.c`` and
+``examples/guests/hostdemo.c``.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ GUEST_SOURCES = {
     "args": (REPO / "tests" / "guests" / "args.c", REPO / "tests" / "guests"),
     "stdio": (REPO / "tests" / "guests" / "stdio.c", REPO / "tests" / "guests"),
     "limits": (REPO / "tests" / "guests" / "limits.c", REPO / "tests" / "guests"),
+    # The programmable-host examples' guest (time, open, random modes).
+    "hostdemo": (REPO / "examples" / "guests" / "hostdemo.c", None),
 }
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -373,3 +375,134 @@ def test_limits_same_as_the_c_runner(
     if b"unknown option" in c.stderr:
         pytest.skip(f"{C_CLI} predates the limit options: rebuild it")
     assert (py.returncode, py.stdout, py.stderr) == (c.returncode, c.stdout, c.stderr)
+
+
+# --- tracing and reproducible runs: --trace, --trace-filter, --deterministic ----------
+
+HOSTDEMO = "hostdemo"
+
+
+def test_help_lists_tracing_and_deterministic(tmp_path: Path) -> None:
+    out = pycli(tmp_path, "--help").stdout
+    for option in (b"--trace FILE", b"--trace-filter LIST", b"--deterministic[=SEED]"):
+        assert option in out
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--trace-filter", "fs", "x.wasm"], b"--trace-filter needs --trace FILE (try --help)"),
+        (["--trace=", "x.wasm"], b'--trace needs a FILE, not "" (try --help)'),
+        (["--trace"], b'missing value for "--trace"'),
+        (["--trace", "t", "--trace-filter", "fs,bogus", "x.wasm"], b"--trace: filter: unknown"),
+        (["--trace", "t", "--trace-filter", ",", "x.wasm"], b"--trace: filter: the list"),
+        (["--trace", "no/such/t", "x.wasm"], b"--trace: trace file no/such/t"),
+        (["--deterministic=soon", "x.wasm"], b'--deterministic=SEED needs an integer SEED, not "soon"'),
+        (["--deterministic=", "x.wasm"], b'--deterministic=SEED needs an integer SEED, not ""'),
+        (["--deterministic=-1", "x.wasm"], b'not "-1"'),
+        (["--deterministic=18446744073709551616", "x.wasm"], b"SEED"),
+    ],
+)
+def test_tracing_usage_errors_exit_2(tmp_path: Path, args: list[str], message: bytes) -> None:
+    p = pycli(tmp_path, *args)
+    assert (p.returncode, p.stdout) == (2, b"")
+    assert p.stderr.startswith(b"wasihost-run: ") and p.stderr.count(b"\n") == 1
+    assert message in p.stderr
+    assert not (tmp_path / "t").exists() or b"filter" not in message
+
+
+def test_deterministic_takes_its_seed_only_after_equals(
+    tmp_path: Path, guests: dict[str, Path]
+) -> None:
+    # "--deterministic 5": 5 is the module to run, not a seed.
+    p = pycli(tmp_path, "--deterministic", "5", str(guests[HOSTDEMO]))
+    assert p.returncode == 2 and p.stderr == b"wasihost-run: cannot read 5: No such file or directory\n"
+
+
+def test_deterministic_runs_print_the_same(tmp_path: Path, guests: dict[str, Path]) -> None:
+    d = tmp_path / "d"
+    d.mkdir()
+    (d / "a.txt").write_text("a")
+    args = ["--dir", f"{d}::/d", str(guests[HOSTDEMO]), "time", "/d"]
+    first = pycli(tmp_path, "--deterministic=42", *args)
+    assert first.returncode == 0 and first.stderr == b""
+    assert first.stdout.startswith(b"wall: 946684800 s\nmonotonic: 0 ns\n")
+    assert pycli(tmp_path, "--deterministic=42", *args).stdout == first.stdout
+    assert pycli(tmp_path, "--deterministic=43", *args).stdout != first.stdout
+    assert pycli(tmp_path, "--deterministic", *args).stdout == (
+        pycli(tmp_path, "--deterministic=0", *args).stdout
+    )
+
+
+def test_trace_file_and_filter(tmp_path: Path, guests: dict[str, Path]) -> None:
+    d = tmp_path / "d"
+    d.mkdir()
+    (d / "a.txt").write_text("abc")
+    wasm = str(guests[HOSTDEMO])
+    p = pycli(tmp_path, "--trace", "t.jsonl", "--dir", f"{d}::/d", wasm, "open", "/d/a.txt")
+    assert (p.returncode, p.stdout, p.stderr) == (0, b"/d/a.txt: 3 bytes\n", b"")
+    lines = [json.loads(x) for x in (tmp_path / "t.jsonl").read_text().splitlines()]
+    assert {"path_open", "fd_read", "fd_write"} <= {x["call"] for x in lines}
+    p = pycli(
+        tmp_path,
+        "--trace=t.jsonl",
+        "--trace-filter=path_open,fd_close",
+        f"--dir={d}::/d",
+        wasm,
+        "open",
+        "/d/a.txt",
+    )
+    lines = [json.loads(x) for x in (tmp_path / "t.jsonl").read_text().splitlines()]
+    assert [(x["call"], x["errno"]) for x in lines] == [
+        ("path_open", "success"),
+        ("fd_close", "success"),
+    ]
+    assert lines[0]["args"]["path"] == "a.txt" and lines[0]["results"]["opened_fd"] >= 4
+
+
+def _without_ns(text: str) -> list[Any]:
+    out = []
+    for line in text.splitlines():
+        record = json.loads(line)
+        record.pop("ns")
+        out.append(record)
+    return out
+
+
+@pytest.mark.skipif(
+    not C_CLI.exists() and "WASIHOST_C_CLI" not in os.environ,
+    reason=f"the C runner is not built ({C_CLI}): make examples-c",
+)
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--trace", "{tmp}/t.jsonl", "--dir", "{tmp}/d::/d", "{hostdemo}", "open", "/d/a", "/d/b"],
+        ["--trace", "{tmp}/t.jsonl", "--trace-filter", "fs", "{hostdemo}", "random", "/x", "3"],
+        ["--deterministic=9", "--trace={tmp}/t.jsonl", "--trace-filter=clock,random,poll",
+         "--dir", "{tmp}/d::/d", "{hostdemo}", "time", "/d"],
+        ["--deterministic", "--dir", "{tmp}/d::/d", "{hostdemo}", "time", "/d"],
+        ["--trace-filter", "fs", "{hostdemo}", "open"],
+        ["--trace", "{tmp}/t.jsonl", "--trace-filter", "fs,nope", "{hostdemo}", "open"],
+        ["--trace", "{tmp}/no/t.jsonl", "{hostdemo}", "open"],
+        ["--deterministic=x", "{hostdemo}", "open"],
+        ["--trace", "{tmp}/t.jsonl", "missing.wasm"],
+    ],
+)
+def test_tracing_same_as_the_c_runner(
+    tmp_path: Path, guests: dict[str, Path], args: list[str]
+) -> None:
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "a").write_text("x" * 10)
+    cmd = [a.replace("{tmp}", str(tmp_path)).replace("{hostdemo}", str(guests[HOSTDEMO])) for a in args]
+    trace = tmp_path / "t.jsonl"
+    outcomes = []
+    for runner in ([str(C_CLI)], [sys.executable, "-m", "wasihost"]):
+        trace.unlink(missing_ok=True)
+        p = subprocess.run(
+            [*runner, *cmd], capture_output=True, env=cli_env(tmp_path), cwd=tmp_path, timeout=300
+        )
+        if b"unknown option" in p.stderr and runner[0] == str(C_CLI):
+            pytest.skip(f"{C_CLI} predates the tracing options: rebuild it")
+        lines = _without_ns(trace.read_text()) if trace.exists() else None
+        outcomes.append((p.returncode, p.stdout, p.stderr, lines))
+    assert outcomes[0] == outcomes[1]

@@ -800,7 +800,14 @@ class Config(Handle):
         verdict = _hooks.on_error_value(on_error)
         lib = _ffi.lib()
         if handler is None:
-            return self._apply(lib.wasihost_config_set_call_handler, c, len(c), None, None, None)
+            return self._apply(
+                lib.wasihost_config_set_call_handler,
+                c,
+                len(c),
+                _hooks.NO_HANDLER,
+                None,
+                _hooks.NO_FINALIZER,
+            )
         if not callable(handler):
             raise TypeError(f"handler must be callable, not {type(handler).__name__}")
         key = _callbacks.register(_hooks.Handler(handler, verdict))
@@ -839,7 +846,14 @@ class Config(Handle):
         f = b"" if filter is None else _hooks.call_list(filter, "filter")
         lib = _ffi.lib()
         if target is None:
-            return self._apply(lib.wasihost_config_set_trace_callback, f, len(f), None, None, None)
+            return self._apply(
+                lib.wasihost_config_set_trace_callback,
+                f,
+                len(f),
+                _hooks.NO_TRACE,
+                None,
+                _hooks.NO_FINALIZER,
+            )
         if _hooks.is_path(target):
             p = _bytes(target, "trace")
             return self._apply(lib.wasihost_config_set_trace_file, p, len(p), f, len(f))
@@ -903,7 +917,7 @@ class Config(Handle):
             key,
             _ffi.lib().wasihost_config_set_clock,
             _hooks.CLOCK_NOW,
-            _hooks.CLOCK_SLEEP if sleep is not None else None,
+            _hooks.CLOCK_SLEEP if sleep is not None else _hooks.NO_SLEEP,
             key,
             _callbacks.FINALIZE,
         )

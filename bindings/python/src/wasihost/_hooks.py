@@ -661,6 +661,8 @@ def _on_call(userdata: int | None, ptr: int | None) -> int:
 
 
 HANDLER = _ffi.wasihost_call_handler_t(_on_call)
+NO_HANDLER = _ffi.wasihost_call_handler_t()  # NULL: removes the handlers
+NO_FINALIZER = _ffi.wasihost_finalizer_t()  # NULL
 
 
 def call_list(calls: str | Iterable[str], what: str) -> bytes:
@@ -772,6 +774,7 @@ def _on_trace(userdata: int | None, ptr: int | None, line: int | None, length: i
 
 
 TRACE = _ffi.wasihost_trace_callback_t(_on_trace)
+NO_TRACE = _ffi.wasihost_trace_callback_t()  # NULL: removes the trace
 
 
 def trace_writer(sink: Any) -> Callable[[TraceRecord], None]:
@@ -849,6 +852,7 @@ def _on_clock_sleep(userdata: int | None, ns: int) -> int:
 
 CLOCK_NOW = _ffi.wasihost_clock_now_t(_on_clock_now)
 CLOCK_SLEEP = _ffi.wasihost_clock_sleep_t(_on_clock_sleep)
+NO_SLEEP = _ffi.wasihost_clock_sleep_t()  # NULL: real sleeps
 
 
 def _on_random(userdata: int | None, buf: int | None, length: int) -> int:
