@@ -126,6 +126,10 @@ type Call struct {
 // Name is the call's name, e.g. "path_open".
 func (c *Call) Name() string { return staticString(C.wasihost_call_name(c.ptr)) }
 
+// Instance is the number of the instance that made the call (see
+// [Instance.Number]).
+func (c *Call) Instance() uint64 { return uint64(C.wasihost_call_instance(c.ptr)) }
+
 // NumArgs is the number of the call's arguments (the out-pointers of its
 // results are not arguments).
 func (c *Call) NumArgs() int { return int(C.wasihost_call_arg_count(c.ptr)) }

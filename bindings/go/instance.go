@@ -256,6 +256,20 @@ func (i *Instance) MemoryLimitReached() bool {
 	return r
 }
 
+// Number gives the instance's number: unique in the process, from 1. Its
+// trace records ([TraceEvent].Instance) and its calls ([Call].Instance)
+// carry it. 0 after Close.
+func (i *Instance) Number() uint64 {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	if i.ptr == nil {
+		return 0
+	}
+	n := uint64(C.wasihost_instance_number(i.ptr))
+	runtime.KeepAlive(i)
+	return n
+}
+
 // FuelLeft gives the fuel the instance has left, and true, on an engine
 // made with [Fuel] (without [Config.SetFuel] the instance starts with
 // math.MaxUint64); 0 and false on another engine, or after Close.
