@@ -28,6 +28,7 @@ import tempfile
 from pathlib import Path
 
 from _common import hostdemo
+
 from wasihost import Config, Instance, Module, TraceRecord
 
 

@@ -22,8 +22,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-import wasihost
 from _common import hostdemo
+
+import wasihost
 from wasihost import Call, Errno
 
 DENIED = ("*.key", "*.pem")

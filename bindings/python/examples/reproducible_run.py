@@ -19,8 +19,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-import wasihost
 from _common import hostdemo
+
+import wasihost
 
 
 def run_once(wasm: str, directory: str, seed: int) -> bytes:

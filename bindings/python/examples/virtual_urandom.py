@@ -21,8 +21,9 @@ import struct
 import sys
 import tempfile
 
-import wasihost
 from _common import hostdemo
+
+import wasihost
 from wasihost import Call, Errno, Module
 
 SEED = 2024

@@ -397,7 +397,10 @@ def test_help_lists_tracing_and_deterministic(tmp_path: Path) -> None:
         (["--trace", "t", "--trace-filter", "fs,bogus", "x.wasm"], b"--trace: filter: unknown"),
         (["--trace", "t", "--trace-filter", ",", "x.wasm"], b"--trace: filter: the list"),
         (["--trace", "no/such/t", "x.wasm"], b"--trace: trace file no/such/t"),
-        (["--deterministic=soon", "x.wasm"], b'--deterministic=SEED needs an integer SEED, not "soon"'),
+        (
+            ["--deterministic=soon", "x.wasm"],
+            b'--deterministic=SEED needs an integer SEED, not "soon"',
+        ),
         (["--deterministic=", "x.wasm"], b'--deterministic=SEED needs an integer SEED, not ""'),
         (["--deterministic=-1", "x.wasm"], b'not "-1"'),
         (["--deterministic=18446744073709551616", "x.wasm"], b"SEED"),
@@ -416,7 +419,10 @@ def test_deterministic_takes_its_seed_only_after_equals(
 ) -> None:
     # "--deterministic 5": 5 is the module to run, not a seed.
     p = pycli(tmp_path, "--deterministic", "5", str(guests[HOSTDEMO]))
-    assert p.returncode == 2 and p.stderr == b"wasihost-run: cannot read 5: No such file or directory\n"
+    assert (
+        p.returncode == 2
+        and p.stderr == b"wasihost-run: cannot read 5: No such file or directory\n"
+    )
 
 
 def test_deterministic_runs_print_the_same(tmp_path: Path, guests: dict[str, Path]) -> None:
@@ -478,8 +484,16 @@ def _without_ns(text: str) -> list[Any]:
     [
         ["--trace", "{tmp}/t.jsonl", "--dir", "{tmp}/d::/d", "{hostdemo}", "open", "/d/a", "/d/b"],
         ["--trace", "{tmp}/t.jsonl", "--trace-filter", "fs", "{hostdemo}", "random", "/x", "3"],
-        ["--deterministic=9", "--trace={tmp}/t.jsonl", "--trace-filter=clock,random,poll",
-         "--dir", "{tmp}/d::/d", "{hostdemo}", "time", "/d"],
+        [
+            "--deterministic=9",
+            "--trace={tmp}/t.jsonl",
+            "--trace-filter=clock,random,poll",
+            "--dir",
+            "{tmp}/d::/d",
+            "{hostdemo}",
+            "time",
+            "/d",
+        ],
         ["--deterministic", "--dir", "{tmp}/d::/d", "{hostdemo}", "time", "/d"],
         ["--trace-filter", "fs", "{hostdemo}", "open"],
         ["--trace", "{tmp}/t.jsonl", "--trace-filter", "fs,nope", "{hostdemo}", "open"],
@@ -493,7 +507,9 @@ def test_tracing_same_as_the_c_runner(
 ) -> None:
     (tmp_path / "d").mkdir()
     (tmp_path / "d" / "a").write_text("x" * 10)
-    cmd = [a.replace("{tmp}", str(tmp_path)).replace("{hostdemo}", str(guests[HOSTDEMO])) for a in args]
+    cmd = [
+        a.replace("{tmp}", str(tmp_path)).replace("{hostdemo}", str(guests[HOSTDEMO])) for a in args
+    ]
     trace = tmp_path / "t.jsonl"
     outcomes = []
     for runner in ([str(C_CLI)], [sys.executable, "-m", "wasihost"]):

@@ -47,9 +47,7 @@ def test_virtual_urandom(guests: dict[str, Path]) -> None:
     assert (p.returncode, p.stderr) == (0, "")
     # The bytes of random.Random(2024), the example's seed: one fd_read of 16.
     expected = random.Random(2024).randbytes(16).hex()
-    assert p.stdout == (
-        f"/dev/urandom: {expected}\n/dev/null: error No such file or directory\n"
-    )
+    assert p.stdout == (f"/dev/urandom: {expected}\n/dev/null: error No such file or directory\n")
 
 
 def test_audit_log(guests: dict[str, Path]) -> None:

@@ -160,7 +160,7 @@ def test_arguments_by_name_and_index(probe: Module, box: Path) -> None:
             by_index=[call.args[i] for i in range(len(call.args))],
             last=call.args[-1],
             path=call.path,
-            path_bytes=call.bytes("path"),
+            path_bytes=call.arg_bytes("path"),
             kinds=[call.arg_kind(n) for n in call.arg_names],
             results=call.result_names,
             contains=("path" in call.args, "nope" in call.args),
@@ -170,7 +170,7 @@ def test_arguments_by_name_and_index(probe: Module, box: Path) -> None:
         with pytest.raises(IndexError):
             call.args[8]
         with pytest.raises(TypeError, match="not a path"):
-            call.bytes("fd")
+            call.arg_bytes("fd")
         return Errno.NOENT
 
     with Config(dirs={"/d": box}) as c:
@@ -228,7 +228,7 @@ def test_a_signed_argument_reads_negative(probe: Module, box: Path) -> None:
 
 def test_paths_outside_guest_memory_are_a_fault(probe: Module, box: Path) -> None:
     def h(call: Call) -> Errno:
-        call.path  # raises CallError(FAULT): the guest gets fault, as from the default
+        _ = call.path  # raises CallError(FAULT): the guest gets fault, as from the default
         return Errno.SUCCESS
 
     with Config(dirs={"/d": box}) as c:
@@ -471,7 +471,7 @@ def test_a_call_and_its_views_end_with_the_handler(probe: Module) -> None:
     call, memory, args = kept
     assert call.closed and repr(call) == "<wasihost.Call (over)>"
     with pytest.raises(ValueError, match="the call is over"):
-        call.name
+        _ = call.name
     with pytest.raises(ValueError, match="the call is over"):
         args["id"]
     with pytest.raises(ValueError, match="released"):
@@ -570,7 +570,13 @@ def test_a_handler_cannot_reenter_the_running_instance(probe: Module) -> None:
 
 @pytest.mark.parametrize(
     "on_error, error",
-    [(0, ValueError), (77, ValueError), ("ignore", ValueError), (True, TypeError), (None, TypeError)],
+    [
+        (0, ValueError),
+        (77, ValueError),
+        ("ignore", ValueError),
+        (True, TypeError),
+        (None, TypeError),
+    ],
 )
 def test_on_error_is_checked(on_error: Any, error: type[Exception]) -> None:
     with Config() as c, pytest.raises(error):
@@ -730,9 +736,7 @@ def test_a_failed_registration_keeps_nothing() -> None:
 
 def test_trace_to_a_file(hostdemo: Module, box: Path, tmp_path: Path) -> None:
     trace = tmp_path / "trace.jsonl"
-    r = wasihost.run(
-        hostdemo, ["open", "/d/hello.txt", "/d/nope"], dirs={"/d": box}, trace=trace
-    )
+    r = wasihost.run(hostdemo, ["open", "/d/hello.txt", "/d/nope"], dirs={"/d": box}, trace=trace)
     assert r.stdout == b"/d/hello.txt: 12 bytes\n/d/nope: error No such file or directory\n"
     lines = [json.loads(line) for line in trace.read_text().splitlines()]
     opens = [x for x in lines if x["call"] == "path_open"]
@@ -981,9 +985,7 @@ def test_embedder_random(probe: Module, hostdemo: Module, box: Path) -> None:
             assert inst.call("random", 16, results=1) == 0
             assert load(inst, 3000, 16) == b"\xab" * 16
     # Replaces the seed of deterministic mode, not its clock.
-    r = wasihost.run(
-        hostdemo, ["time", "/d"], dirs={"/d": box}, deterministic=True, stdout=CAPTURE
-    )
+    r = wasihost.run(hostdemo, ["time", "/d"], dirs={"/d": box}, deterministic=True, stdout=CAPTURE)
     with Config(args=["hostdemo", "time", "/d"], dirs={"/d": box}, stdout=CAPTURE) as c:
         c.set_deterministic(0)
         c.set_random(lambda n: bytes(range(n)))
@@ -1081,3 +1083,21 @@ def test_run_takes_handlers(hostdemo: Module, box: Path) -> None:
 def test_run_checks_handlers(handlers: Any, error: type[Exception]) -> None:
     with pytest.raises(error):
         wasihost.run(b"(module)", handlers=handlers)
+
+
+def test_calls_and_trace_records_carry_the_instance_number(probe: Module) -> None:
+    seen: list[tuple[str, int]] = []
+    with Config() as c:
+        c.on_call("clock_time_get", lambda call: seen.append(("call", call.instance)))
+        c.set_trace(lambda record: seen.append(("trace", record.instance)))
+        with Instance(probe, c) as one, Instance(probe, c) as two:
+            numbers = one.number, two.number
+            two.call("clock", 0, results=2)
+            one.call("clock", 0, results=2)
+    assert 1 <= numbers[0] < numbers[1]
+    assert seen == [
+        ("call", numbers[1]),
+        ("trace", numbers[1]),
+        ("call", numbers[0]),
+        ("trace", numbers[0]),
+    ]

@@ -30,14 +30,15 @@ from .errors import CallError, Errno
 IO = int(Errno.IO)
 """What the guest sees when a callback fails (raises): errno ``io``."""
 
-# key (the C userdata) -> the Python function; entries live from the
-# registering call until the library's finalizer for them.
-_registry: dict[int, Callable[..., Any]] = {}
+# key (the C userdata) -> the Python function (or the object the
+# trampoline needs: a handler and its on_error, a clock); entries live from
+# the registering call until the library's finalizer for them.
+_registry: dict[int, Any] = {}
 _keys = itertools.count(1)
 _pending = threading.local()
 
 
-def register(fn: Callable[..., Any]) -> int:
+def register(fn: Any) -> int:
     """Keeps ``fn`` alive under a new key (the C userdata) until finalized."""
     key = next(_keys)
     _registry[key] = fn

@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterable, Mapping, Union
 
 from . import _callbacks, _ffi, _hooks, _validate
 from ._handle import Handle
-from ._hooks import Call, ClockId, HandlerFn, TraceRecord
+from ._hooks import ClockId, HandlerFn
 from ._values import WasmArg, from_c, to_c
 from .errors import check, take
 
@@ -529,6 +529,7 @@ class Config(Handle):
                 _callbacks.forget(key)
         check(err)
         return self
+
     def push_arg(self, arg: TextArg) -> Config:
         """Appends one guest argument; the first is the program name (``argv[0]``)."""
         return self._push_arg(arg, "arg")
@@ -742,7 +743,6 @@ class Config(Handle):
             _callbacks.FINALIZE,
         )
 
-
     # -- the programmable host: handlers, trace, clocks, random
 
     def on_call(
@@ -799,6 +799,7 @@ class Config(Handle):
         c = _hooks.call_list(calls, "calls")
         verdict = _hooks.on_error_value(on_error)
         lib = _ffi.lib()
+        _hooks.bind()
         if handler is None:
             return self._apply(
                 lib.wasihost_config_set_call_handler,
@@ -845,6 +846,7 @@ class Config(Handle):
         """
         f = b"" if filter is None else _hooks.call_list(filter, "filter")
         lib = _ffi.lib()
+        _hooks.bind()
         if target is None:
             return self._apply(
                 lib.wasihost_config_set_trace_callback,
@@ -1175,6 +1177,17 @@ class Instance(Handle):
         """
         with self._use() as i:
             return bool(_ffi.lib().wasihost_instance_memory_limit_reached(i))
+
+    @property
+    def number(self) -> int:
+        """The instance's number: unique in the process, from 1.
+
+        Its trace records (:attr:`TraceRecord.instance`, ``"instance"`` in
+        the JSON) and its calls (:attr:`Call.instance`) carry it: it tells
+        apart the instances of one config.
+        """
+        with self._use() as i:
+            return int(_ffi.lib().wasihost_instance_number(i))
 
     @property
     def fuel_left(self) -> int | None:

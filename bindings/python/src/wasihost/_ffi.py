@@ -293,6 +293,7 @@ FUNCTIONS: dict[str, tuple[Any, list[Any]]] = {
     "wasihost_interrupt_handle_interrupt": (None, [_p]),
     "wasihost_instance_set_timeout_ns": (_err, [_p, c_uint64]),
     "wasihost_instance_memory_limit_reached": (c_bool, [_p]),
+    "wasihost_instance_number": (c_uint64, [_p]),
     "wasihost_instance_fuel_left": (c_bool, [_p, POINTER(c_uint64)]),
     "wasihost_interrupt_handle_delete": (None, [_p]),
     "wasihost_instance_delete": (None, [_p]),

@@ -56,7 +56,8 @@ class ArgKind(enum.IntEnum):
     PTR = _ffi.WASIHOST_ARG_PTR
     """An offset into guest memory (a structure or an array)."""
     PATH = _ffi.WASIHOST_ARG_PATH
-    """Bytes the call reads, such as a path (:meth:`Call.bytes`); the next argument is the length."""
+    """Bytes the call reads, such as a path (:meth:`Call.arg_bytes`); the next argument is
+    the length."""
     BUF = _ffi.WASIHOST_ARG_BUF
     """Bytes the call fills (:meth:`Call.buffer`); the next argument is the length."""
     IOVS = _ffi.WASIHOST_ARG_IOVS
@@ -140,7 +141,7 @@ class Call:
 
     * :attr:`name` (``"path_open"``); :attr:`args`, by name or index
       (``call.args["fd"]``, ``call.args[0]``; assignable, for
-      :meth:`call_default`); :attr:`path` and :meth:`bytes` for paths;
+      :meth:`call_default`); :attr:`path` and :meth:`arg_bytes` for paths;
       :meth:`buffer` and :meth:`iovecs` for the guest's buffers as
       memoryviews (writable where the call fills them); :attr:`memory`.
     * :meth:`call_default` runs the built-in implementation (with the
@@ -157,10 +158,11 @@ class Call:
     __slots__ = ("_ptr", "_spec_", "_traced", "_views", "_mem")
 
     def __init__(self, ptr: int, traced: bool = False) -> None:
+        # Cheap: a handler that only calls the default touches nothing else.
         self._ptr: int | None = ptr
         self._spec_: _Spec | None = None
         self._traced = traced
-        self._views: list[memoryview] = []
+        self._views: list[memoryview] | None = None  # made on the first view
         self._mem: tuple[int, memoryview] | None = None
 
     # -- life cycle
@@ -177,13 +179,23 @@ class Call:
     def _close(self) -> None:
         """Ends the call: releases the views it gave out (those not exported further)."""
         self._ptr = None
-        views, self._views = self._views, []
+        views = self._views
+        if views is None:
+            return
+        self._views = None
+        self._mem = None
         for v in reversed(views):
             try:
                 v.release()
             except BufferError:  # something else holds a buffer of it: cannot release
                 pass
-        self._mem = None
+
+    def _keep(self, view: memoryview) -> memoryview:
+        """Remembers ``view``, to release it when the call ends."""
+        if self._views is None:
+            self._views = []
+        self._views.append(view)
+        return view
 
     @property
     def closed(self) -> bool:
@@ -203,6 +215,11 @@ class Call:
     def name(self) -> str:
         """The WASI call, e.g. ``"path_open"``."""
         return self._spec.name
+
+    @property
+    def instance(self) -> int:
+        """The number of the instance making the call (:attr:`Instance.number`)."""
+        return int(_ffi.lib().wasihost_call_instance(self._p()))
 
     @property
     def arg_names(self) -> tuple[str, ...]:
@@ -269,25 +286,20 @@ class Call:
     def memory(self) -> memoryview:
         """The guest's linear memory, valid during the call (writable in a handler)."""
         base, mem = self._memory()
-        return self._track(mem[:] if not self._traced else mem.toreadonly())
+        return self._keep(mem[:] if not self._traced else mem.toreadonly())
 
     def _memory(self) -> tuple[int, memoryview]:
         if self._mem is None:
             n = c_size_t(0)
             base = _ffi.lib().wasihost_call_memory(self._p(), byref(n)) or 0
             if base and n.value:
-                raw = memoryview((ctypes.c_char * n.value).from_address(base))
-                self._views.append(raw)
+                raw = self._keep(memoryview((ctypes.c_char * n.value).from_address(base)))
                 mem = raw.cast("B")
             else:
                 mem = memoryview(bytearray())
-            self._views.append(mem)
+            self._keep(mem)
             self._mem = (base, mem)
         return self._mem
-
-    def _track(self, view: memoryview) -> memoryview:
-        self._views.append(view)
-        return view
 
     def _view(self, address: int, length: int, writable: bool) -> memoryview:
         """A view of ``length`` bytes of guest memory at the host address ``address``."""
@@ -298,7 +310,7 @@ class Call:
         view = mem[offset : offset + length]
         if not writable or self._traced:
             view = view.toreadonly()
-        return self._track(view)
+        return self._keep(view)
 
     def _span(self, key: Key, kinds: tuple[ArgKind, ...], what: str) -> tuple[int, int, int]:
         """The argument's index, host address and length; raises for another kind."""
@@ -320,7 +332,7 @@ class Call:
             )
         return i, data.value or 0, n.value
 
-    def bytes(self, key: Key) -> bytes:
+    def arg_bytes(self, key: Key) -> bytes:
         """A copy of the bytes of a :attr:`ArgKind.PATH` (or ``BUF``) argument.
 
         Raises ``TypeError`` for another kind of argument, and
@@ -336,19 +348,19 @@ class Call:
         """The argument named ``path`` as bytes (``b"urandom"``), or None when there is none.
 
         Calls with two paths name them ``old_path`` and ``new_path``: read
-        them with :meth:`bytes`. The path is as the guest gave it, relative
+        them with :meth:`arg_bytes`. The path is as the guest gave it, relative
         to the directory fd ``args["fd"]``.
         """
         if "path" not in self._spec.arg_index:
             return None
-        return self.bytes("path")
+        return self.arg_bytes("path")
 
     def buffer(self, key: Key) -> memoryview:
         """The guest's buffer of a ``BUF`` argument (or read-only, of a ``PATH``) as a memoryview.
 
         A ``BUF`` is the space a call fills (``random_get``'s ``buf``,
         ``fd_readdir``'s ``buf``): writable in a handler. Valid during the
-        call only. Errors as :meth:`bytes`.
+        call only. Errors as :meth:`arg_bytes`.
         """
         i, address, n = self._span(key, (ArgKind.PATH, ArgKind.BUF), "a path or a buffer")
         return self._view(address, n, self._spec.arg_kinds[i] is ArgKind.BUF)
@@ -422,7 +434,11 @@ class Call:
         ``proc_exit`` it records the exit, which happens when the handler
         returns. In a trace callback it does nothing and gives ``NOSYS``.
         """
-        return ERRNOS[_ffi.lib().wasihost_call_default(self._p())]
+        ptr = self._ptr
+        if ptr is None:
+            self._p()  # raises
+        rc: int = _fns.default(ptr)
+        return ERRNOS[rc]
 
     @property
     def errno(self) -> Errno | None:
@@ -457,12 +473,11 @@ class Call:
         i = self._result_index(key)
         n = c_size_t(0)
         address = _ffi.lib().wasihost_call_result_bytes(self._p(), i, byref(n)) or 0
-        view = memoryview((ctypes.c_char * n.value).from_address(address))
-        self._views.append(view)
+        view = self._keep(memoryview((ctypes.c_char * n.value).from_address(address)))
         view = view.cast("B")
         if self._traced:
             view = view.toreadonly()
-        return self._track(view)
+        return self._keep(view)
 
     def _get_result(self, key: Key) -> int | bytes:
         i = self._result_index(key)
@@ -495,7 +510,10 @@ class Call:
             raise ValueError(f"result {name} cannot be set")
 
     def exit(self, code: int) -> NoReturn:
-        """Ends the guest as if it called ``proc_exit(code)`` (raises :class:`~wasihost.CallExit`)."""
+        """Ends the guest as if it called ``proc_exit(code)``.
+
+        Raises :class:`~wasihost.CallExit`, which the trampoline turns into the exit.
+        """
         raise CallExit(code)
 
     def trap(self, message: str = "") -> NoReturn:
@@ -513,7 +531,7 @@ class Call:
         for name, kind in zip(self._spec.arg_names, self._spec.arg_kinds, strict=True):
             if kind is ArgKind.PATH:
                 try:
-                    parts.append(f"{name}={self.bytes(name)!r}")
+                    parts.append(f"{name}={self.arg_bytes(name)!r}")
                 except CallError:
                     parts.append(f"{name}=<fault>")
             else:
@@ -625,24 +643,53 @@ def _bad_return(call: Call, value: object) -> TypeError:
     )
 
 
+class _Fns:
+    """The C functions a trampoline calls on every call, looked up once."""
+
+    default: Any = None
+    errno: Any = None
+
+    @classmethod
+    def bind(cls) -> None:
+        lib = _ffi.lib()
+        cls.errno = lib.wasihost_call_errno
+        cls.default = lib.wasihost_call_default
+
+
+_fns = _Fns
+
+
+def bind() -> None:
+    """Looks up the C functions of the trampolines (before the first handler or trace)."""
+    if _fns.default is None:
+        _fns.bind()
+
+
+_registry = _callbacks._registry  # (the one dict, never rebound)
+
+
 def _on_call(userdata: int | None, ptr: int | None) -> int:
-    lib = _ffi.lib()
+    # The hot path of every handled call: keep it short.
     p = ptr or 0
     call = Call(p)
     entry: Handler | None = None
     try:
-        entry = _callbacks._registry[userdata or 0]
+        entry = _registry[userdata or 0]
         try:
             rv = entry.fn(call)
         except CallError as e:
             return int(e.errno)
         except CallExit as e:
-            return int(lib.wasihost_call_set_exit(p, e.code))
+            return int(_ffi.lib().wasihost_call_set_exit(p, e.code))
         except CallTrap as e:
-            return _trap(lib, p, e.message or f"the handler of {call.name} asked for a trap")
+            return _trap(_ffi.lib(), p, e.message or f"the handler of {call.name} asked for a trap")
+        if type(rv) is Errno:
+            return rv  # (an int: ctypes takes it as the int32_t)
         if rv is None:
-            rc = int(lib.wasihost_call_errno(p))
-            return rc if rc >= 0 else int(lib.wasihost_call_default(p))
+            rc: int = _fns.errno(p)
+            if rc < 0:
+                rc = _fns.default(p)
+            return rc
         if isinstance(rv, int) and not isinstance(rv, bool) and 0 <= rv <= 76:
             return int(rv)
         raise _bad_return(call, rv)
@@ -655,7 +702,7 @@ def _on_call(userdata: int | None, ptr: int | None) -> int:
             what = f"the handler of {call.name}"
         except BaseException:  # noqa: BLE001
             what = "a call handler"
-        return _trap(lib, p, f"{what} raised {type(e).__name__}: {e}")
+        return _trap(_ffi.lib(), p, f"{what} raised {type(e).__name__}: {e}")
     finally:
         call._close()
 
@@ -676,7 +723,7 @@ def call_list(calls: str | Iterable[str], what: str) -> bytes:
             items = list(calls)
         except TypeError:
             raise TypeError(
-                f"{what} is a str (\"path_open,fd_read\") or a list of str, not"
+                f'{what} is a str ("path_open,fd_read") or a list of str, not'
                 f" {type(calls).__name__}"
             ) from None
         for item in items:
@@ -862,9 +909,7 @@ def _on_random(userdata: int | None, buf: int | None, length: int) -> int:
         if isinstance(data, Errno) and data:
             return int(data)
         if not isinstance(data, (bytes, bytearray, memoryview)):
-            raise TypeError(
-                f"a random source returns bytes, not {type(data).__name__}"
-            )
+            raise TypeError(f"a random source returns bytes, not {type(data).__name__}")
         data = bytes(data)
         if len(data) != length:
             raise ValueError(f"a random source gave {len(data)} bytes, not the {length} asked for")
@@ -900,7 +945,7 @@ def handler_items(handlers: Any) -> list[tuple[Any, Any]]:
     """``handlers=`` (a mapping of calls to handlers) as a list of pairs, checked."""
     if not isinstance(handlers, Mapping):
         raise TypeError(
-            "handlers is a dict of calls to handlers ({\"path_open\": fn}), not"
+            'handlers is a dict of calls to handlers ({"path_open": fn}), not'
             f" {type(handlers).__name__}"
         )
     items = list(handlers.items())
