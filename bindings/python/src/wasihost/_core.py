@@ -418,6 +418,12 @@ class Config(Handle):
     A timeout needs a module compiled by an interruptible engine and a fuel
     limit one with fuel (:class:`Engine`): otherwise making the instance
     raises :class:`~wasihost.ConfigError`.
+
+    The programmable host: :meth:`on_call` handles WASI calls in Python
+    (``handlers={"path_open": fn}`` here), :meth:`set_trace` traces them
+    (``trace=``, ``trace_filter=``), :meth:`set_deterministic`
+    (``deterministic=True`` or a seed), :meth:`set_clock` and
+    :meth:`set_random` decide what the guest's clocks and random bytes are.
     """
 
     _what = "config"
