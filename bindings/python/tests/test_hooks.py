@@ -1101,3 +1101,27 @@ def test_calls_and_trace_records_carry_the_instance_number(probe: Module) -> Non
         ("call", numbers[0]),
         ("trace", numbers[0]),
     ]
+
+
+def test_a_trace_callback_cannot_end_the_guest(hostdemo: Module, box: Path) -> None:
+    def trace(record: TraceRecord) -> None:
+        record.call.exit(3)
+
+    with pytest.raises(RuntimeError, match="only a call handler") as e:
+        wasihost.run(hostdemo, ["open", "/d/hello.txt"], dirs={"/d": box}, trace=trace)
+    assert isinstance(e.value.__cause__, wasihost.CallExit)
+
+
+def test_fd_prestat_get_reads_as_a_number(hostdemo: Module, box: Path) -> None:
+    seen = []
+
+    def h(call: Call) -> Errno:
+        e = call.call_default()
+        if e is Errno.SUCCESS:
+            raw = call.result_buffer("prestat").tobytes()
+            seen.append((call.results["prestat"], int.from_bytes(raw, "little"), raw[0]))
+        return e
+
+    wasihost.run(hostdemo, ["open", "/d/x"], dirs={"/d": box}, handlers={"fd_prestat_get": h})
+    # One preopen: tag 0 (a directory), its name "/d" is 2 bytes long.
+    assert seen == [(2 << 32, 2 << 32, 0)]

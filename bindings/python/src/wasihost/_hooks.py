@@ -576,9 +576,10 @@ class CallArgs(Mapping[str, int]):
 class CallResults(Mapping[str, Union[int, bytes]]):
     """The results of a :class:`Call`, by name or position (``results["opened_fd"]``).
 
-    A number is an ``int``; a structure (``fd_filestat_get``'s ``stat``,
-    ``fd_fdstat_get``'s, ``fd_prestat_get``'s) is ``bytes`` in the layout
-    of guest memory (see :meth:`Call.result_buffer`). Assign to set one;
+    A number is an ``int``; a structure of more than 8 bytes (the ``stat``
+    of ``fd_filestat_get``, ``path_filestat_get`` and ``fd_fdstat_get``) is
+    ``bytes`` in the layout of guest memory (see :meth:`Call.result_buffer`;
+    ``fd_prestat_get``'s 8-byte ``prestat`` reads as its little-endian int). Assign to set one;
     the guest gets them only when the handler returns ``Errno.SUCCESS``.
     """
 
@@ -813,6 +814,14 @@ def _on_trace(userdata: int | None, ptr: int | None, line: int | None, length: i
         text = ctypes.string_at(line or 0, length).decode("utf-8", "replace") if length else ""
         record = TraceRecord(ptr or 0, text)
         fn(record)
+    except (CallExit, CallTrap) as e:
+        # record.call.exit() / .trap(): a finished call cannot end the guest.
+        err = RuntimeError(
+            f"{type(e).__name__} in a trace callback: only a call handler (Config.on_call)"
+            " can end the guest"
+        )
+        err.__cause__ = e
+        _callbacks.remember(err)
     except BaseException as e:  # noqa: BLE001 - never unwind into C
         _callbacks.remember(e)
     finally:
