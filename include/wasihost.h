@@ -680,6 +680,11 @@ size_t wasihost_call_result_count(const wasihost_call_t *call);
 // NUL-terminated string; NULL past the last.
 const char *wasihost_call_result_name(const wasihost_call_t *call, size_t index);
 
+// Whether result `index` is a structure (`fdstat`, `filestat`,
+// `prestat`), read and set through `wasihost_call_result_bytes`, rather
+// than a number; false past the last.
+bool wasihost_call_result_is_struct(const wasihost_call_t *call, size_t index);
+
 // Result `index` as a number (a structure result gives its first 8
 // bytes; read it with `wasihost_call_result_bytes`); 0 past the last.
 uint64_t wasihost_call_result(const wasihost_call_t *call, size_t index);

@@ -714,6 +714,22 @@ pub extern "C" fn wasihost_call_result_name(
     })
 }
 
+/// Whether result `index` is a structure (`fdstat`, `filestat`,
+/// `prestat`), read and set through `wasihost_call_result_bytes`, rather
+/// than a number; false past the last.
+#[unsafe(no_mangle)]
+pub extern "C" fn wasihost_call_result_is_struct(
+    call: *const wasihost_call_t,
+    index: usize,
+) -> bool {
+    guard_or(false, || {
+        // SAFETY: the contract of wasihost_call_t.
+        unsafe { call_ref(call) }
+            .and_then(|(_, c)| c.spec().results.get(index))
+            .is_some_and(|r| r.is_struct)
+    })
+}
+
 /// Result `index` as a number (a structure result gives its first 8
 /// bytes; read it with `wasihost_call_result_bytes`); 0 past the last.
 #[unsafe(no_mangle)]

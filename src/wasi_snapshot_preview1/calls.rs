@@ -269,6 +269,10 @@ impl ToJson for signal {}
 
 /// The JSON form of a result, decoded from its guest-layout bytes.
 pub trait ResultJson: GuestType {
+    /// Whether the result is a structure (read and set as bytes in the
+    /// layout of guest memory) rather than a number.
+    const IS_STRUCT: bool = false;
+
     /// Appends the JSON form of `self`.
     fn json(&self, out: &mut String);
 }
@@ -291,6 +295,8 @@ impl ResultJson for roflags {
 }
 
 impl ResultJson for fdstat {
+    const IS_STRUCT: bool = true;
+
     fn json(&self, out: &mut String) {
         let _ = write!(out, "{{\"filetype\":{},\"flags\":", self.fs_filetype.raw);
         fdflags::raw_json(self.fs_flags.raw as u64, out);
@@ -303,6 +309,8 @@ impl ResultJson for fdstat {
 }
 
 impl ResultJson for filestat {
+    const IS_STRUCT: bool = true;
+
     fn json(&self, out: &mut String) {
         let _ = write!(
             out,
@@ -321,6 +329,8 @@ impl ResultJson for filestat {
 }
 
 impl ResultJson for prestat {
+    const IS_STRUCT: bool = true;
+
     fn json(&self, out: &mut String) {
         let _ = write!(
             out,
@@ -543,7 +553,7 @@ macro_rules! describe {
                     name: stringify!($r),
                     c_name: concat!(stringify!($r), "\0"),
                     size: <$rty as GuestType>::SIZE,
-                    is_struct: <$rty as GuestType>::SIZE > 8,
+                    is_struct: <$rty as ResultJson>::IS_STRUCT,
                     json: result_json::<$rty>,
                 }),*],
             },)*

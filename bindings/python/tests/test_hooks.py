@@ -1112,16 +1112,19 @@ def test_a_trace_callback_cannot_end_the_guest(hostdemo: Module, box: Path) -> N
     assert isinstance(e.value.__cause__, wasihost.CallExit)
 
 
-def test_fd_prestat_get_reads_as_a_number(hostdemo: Module, box: Path) -> None:
+def test_fd_prestat_get_reads_as_a_structure(hostdemo: Module, box: Path) -> None:
     seen = []
 
     def h(call: Call) -> Errno:
         e = call.call_default()
         if e is Errno.SUCCESS:
             raw = call.result_buffer("prestat").tobytes()
-            seen.append((call.results["prestat"], int.from_bytes(raw, "little"), raw[0]))
+            seen.append((call.results["prestat"], raw))
+            with pytest.raises(TypeError, match="structure"):
+                call.results["prestat"] = 5
         return e
 
     wasihost.run(hostdemo, ["open", "/d/x"], dirs={"/d": box}, handlers={"fd_prestat_get": h})
     # One preopen: tag 0 (a directory), its name "/d" is 2 bytes long.
-    assert seen == [(2 << 32, 2 << 32, 0)]
+    layout = bytes([0, 0, 0, 0, 2, 0, 0, 0])
+    assert seen == [(layout, layout)]

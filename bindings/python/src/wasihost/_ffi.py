@@ -271,6 +271,7 @@ FUNCTIONS: dict[str, tuple[Any, list[Any]]] = {
     "wasihost_call_result_count": (c_size_t, [_p]),
     "wasihost_call_result_name": (c_char_p, [_p, c_size_t]),
     "wasihost_call_result": (c_uint64, [_p, c_size_t]),
+    "wasihost_call_result_is_struct": (c_bool, [_p, c_size_t]),
     "wasihost_call_set_result": (c_bool, [_p, c_size_t, c_uint64]),
     "wasihost_call_result_bytes": (_addr, [_p, c_size_t, POINTER(c_size_t)]),
     "wasihost_call_set_exit": (c_int32, [_p, c_uint32]),

@@ -92,6 +92,7 @@ class _Spec:
         "arg_index",
         "result_names",
         "result_sizes",
+        "result_structs",
         "result_index",
         "fills_iovecs",
     )
@@ -110,6 +111,7 @@ class _Spec:
             lib.wasihost_call_result_bytes(ptr, i, byref(size))
             sizes.append(size.value)
         self.result_sizes = tuple(sizes)
+        self.result_structs = tuple(bool(lib.wasihost_call_result_is_struct(ptr, i)) for i in range(m))
         self.result_index = {r: i for i, r in enumerate(self.result_names)}
         # The calls whose iovecs the host fills (the library lets a handler write them).
         self.fills_iovecs = name in ("fd_read", "fd_pread", "sock_recv")
@@ -481,7 +483,7 @@ class Call:
 
     def _get_result(self, key: Key) -> int | bytes:
         i = self._result_index(key)
-        if self._spec.result_sizes[i] > 8:
+        if self._spec.result_structs[i]:
             return self.result_buffer(i).tobytes()
         return int(_ffi.lib().wasihost_call_result(self._p(), i))
 
@@ -491,7 +493,7 @@ class Call:
         name = self._spec.result_names[i]
         if self._traced:
             raise ValueError("a traced call cannot be changed")
-        if size > 8:
+        if self._spec.result_structs[i]:
             if not isinstance(value, (bytes, bytearray, memoryview)):
                 raise TypeError(
                     f"result {name} is a structure of {size} bytes: give bytes in the layout of"
@@ -576,10 +578,10 @@ class CallArgs(Mapping[str, int]):
 class CallResults(Mapping[str, Union[int, bytes]]):
     """The results of a :class:`Call`, by name or position (``results["opened_fd"]``).
 
-    A number is an ``int``; a structure of more than 8 bytes (the ``stat``
-    of ``fd_filestat_get``, ``path_filestat_get`` and ``fd_fdstat_get``) is
-    ``bytes`` in the layout of guest memory (see :meth:`Call.result_buffer`;
-    ``fd_prestat_get``'s 8-byte ``prestat`` reads as its little-endian int). Assign to set one;
+    A number is an ``int``; a structure (the ``stat`` of ``fd_filestat_get``,
+    ``path_filestat_get`` and ``fd_fdstat_get``, the ``prestat`` of
+    ``fd_prestat_get``) is ``bytes`` in the layout of guest memory (see
+    :meth:`Call.result_buffer`). Assign to set one;
     the guest gets them only when the handler returns ``Errno.SUCCESS``.
     """
 
