@@ -730,3 +730,30 @@ fn an_instance_number_ties_trace_records_and_handlers_to_the_instance() {
     let other = m.instantiate(WasiHost::builder().build().unwrap()).unwrap();
     assert!(other.number() > n);
 }
+
+#[test]
+fn a_linker_can_get_some_groups_only() {
+    use wasihost_core::wasi_snapshot_preview1::{ProcExit, WasiState, add_groups_to_linker};
+    let mut linker = wasmtime::Linker::<WasiState<WasiHost>>::new(engine().wasmtime());
+    add_groups_to_linker(&mut linker, &[Group::Fd, Group::Proc]).unwrap();
+    // The clock is not linked: a module that imports it fails, naming it.
+    let err = linker
+        .instantiate_pre(wat(CLOCK_WAT).wasmtime())
+        .err()
+        .expect("clock_time_get is not linked");
+    assert!(format!("{err:#}").contains("clock_time_get"), "{err:#}");
+    // fd_write and proc_exit are.
+    let out = Capture::new(64);
+    let host = WasiHost::builder()
+        .stdout(Output::Capture(out.clone()))
+        .build()
+        .unwrap();
+    let m = wat(WRITE_WAT);
+    let pre = linker.instantiate_pre(m.wasmtime()).unwrap();
+    let mut store = wasmtime::Store::new(engine().wasmtime(), WasiState::new(host));
+    let inst = pre.instantiate(&mut store).unwrap();
+    let start = inst.get_typed_func::<(), ()>(&mut store, "_start").unwrap();
+    let err = start.call(&mut store, ()).unwrap_err();
+    assert_eq!(err.downcast_ref::<ProcExit>(), Some(&ProcExit(0)));
+    assert_eq!(out.contents(), b"hi");
+}

@@ -715,7 +715,7 @@ impl fdflags {
     }
 }
 
-const fn group_of(name: &str) -> Group {
+pub(crate) const fn group_of(name: &str) -> Group {
     match name.as_bytes() {
         b"args" => Group::Args,
         b"clock" => Group::Clock,

@@ -31,8 +31,8 @@ use std::sync::Arc;
 use wasmtime::{Caller, Extern, Linker, Memory};
 
 use super::calls::{
-    Call, CallId, Hooks, MAX_ARGS, Results, Verdict, WasiArg, dispatch, next_instance_number,
-    sock_accept,
+    Call, CallId, Group, Hooks, MAX_ARGS, Results, Verdict, WasiArg, dispatch, group_of,
+    next_instance_number, sock_accept,
 };
 use super::memory::{Ctx, GuestType, WasmSlicePtr};
 use super::native::NativeWasiImports;
@@ -588,8 +588,20 @@ macro_rules! define_glue {
         /// by the store data's [`WasiView::imports`] and routed through its
         /// [`WasiView::hooks`] when they ask for the call.
         pub fn add_to_linker<U: WasiView>(linker: &mut Linker<U>) -> wasmtime::Result<()> {
-            $(glue_one!(linker, U, $name, ($($p: $pty),*), ($($rty),*));)*
-            add_proc_exit_and_sock_accept(linker)
+            add_groups_to_linker(linker, &Group::ALL)
+        }
+
+        /// Defines the imports of `groups` only (see [`Group`]): a module
+        /// that imports a function of another group then fails to link,
+        /// naming it, instead of getting a host that answers it.
+        pub fn add_groups_to_linker<U: WasiView>(
+            linker: &mut Linker<U>,
+            groups: &[Group],
+        ) -> wasmtime::Result<()> {
+            $(if groups.contains(&group_of(stringify!($group))) {
+                glue_one!(linker, U, $name, ($($p: $pty),*), ($($rty),*));
+            })*
+            add_proc_exit_and_sock_accept(linker, groups)
         }
     };
 }
@@ -599,7 +611,13 @@ wasi_calls!(define_glue);
 /// The two imports outside the table: `proc_exit`, which ends the guest
 /// with [`ProcExit`], and `sock_accept`, answered by [`sock_accept`]. They
 /// are rare: their hooked path is inline.
-fn add_proc_exit_and_sock_accept<U: WasiView>(linker: &mut Linker<U>) -> wasmtime::Result<()> {
+fn add_proc_exit_and_sock_accept<U: WasiView>(
+    linker: &mut Linker<U>,
+    groups: &[Group],
+) -> wasmtime::Result<()> {
+    if !groups.contains(&Group::Proc) {
+        return add_sock_accept(linker, groups);
+    }
     linker.func_wrap(
         MODULE,
         "proc_exit",
@@ -626,6 +644,13 @@ fn add_proc_exit_and_sock_accept<U: WasiView>(linker: &mut Linker<U>) -> wasmtim
             Err(wasmtime::Error::new(ProcExit(exit)))
         },
     )?;
+    add_sock_accept(linker, groups)
+}
+
+fn add_sock_accept<U: WasiView>(linker: &mut Linker<U>, groups: &[Group]) -> wasmtime::Result<()> {
+    if !groups.contains(&Group::Sock) {
+        return Ok(());
+    }
     linker.func_wrap(
         MODULE,
         "sock_accept",

@@ -14,7 +14,7 @@ pub use calls::{
     Call, CallHandler, CallId, CallSet, CallSpec, Group, HandlerImports, Hooks, JsonLines,
     TraceEvent, Tracer, Verdict,
 };
-pub use link::{HandlerTrap, ProcExit, WasiState, WasiView, add_to_linker};
+pub use link::{HandlerTrap, ProcExit, WasiState, WasiView, add_groups_to_linker, add_to_linker};
 pub use memory::{Ctx, GuestType, WasmSlicePtr};
 pub use native::NativeWasiImports;
 pub use types::*;
