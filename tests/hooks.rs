@@ -757,3 +757,30 @@ fn a_linker_can_get_some_groups_only() {
     assert_eq!(err.downcast_ref::<ProcExit>(), Some(&ProcExit(0)));
     assert_eq!(out.contents(), b"hi");
 }
+
+#[test]
+fn a_virtual_clock_is_the_now_of_set_times() {
+    // path_filestat_set_times(3, 0, "f", mtim_now|atim_now) in a preopen:
+    // under the deterministic clock, "now" is its frozen wall time.
+    let src = r#"(module
+      (import "wasi_snapshot_preview1" "path_filestat_set_times"
+        (func $times (param i32 i32 i32 i32 i64 i64 i32) (result i32)))
+      (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+      (memory (export "memory") 1)
+      (data (i32.const 0) "f")
+      (func (export "_start")
+        (call $exit (call $times (i32.const 3) (i32.const 0) (i32.const 0) (i32.const 1)
+          (i64.const 0) (i64.const 0) (i32.const 10)))))"#;
+    let dir = fs_tree("hooks_set_times_now", &[("f", file("x"))]);
+    let host = WasiHost::builder()
+        .preopen_dir(&dir, "/d")
+        .deterministic(0)
+        .build()
+        .unwrap();
+    assert_eq!(wat(src).run(host).unwrap(), Outcome::Exit(0));
+    let meta = std::fs::metadata(dir.join("f")).unwrap();
+    let secs =
+        |t: std::time::SystemTime| t.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    assert_eq!(secs(meta.modified().unwrap()), 946_684_800);
+    assert_eq!(secs(meta.accessed().unwrap()), 946_684_800);
+}

@@ -13,7 +13,7 @@ use std::time::Duration;
 use rustix::time::{ClockId, Timespec};
 
 use crate::limits::Cancel;
-use crate::wasi_snapshot_preview1::types::{clockid, errno, timestamp};
+use crate::wasi_snapshot_preview1::types::{clockid, errno, fstflags, timestamp};
 
 /// A source of time for a guest: the four WASI clocks and a way to wait
 /// on the monotonic one.
@@ -164,6 +164,36 @@ impl Clocks {
             Clocks::System => real_sleep(ns, cancel),
             Clocks::Custom(c) => c.sleep(ns, cancel),
         }
+    }
+
+    /// The times of a set-times call with its `*_now` flags read from
+    /// this clock's wall time, when it is not the system's (whose "now"
+    /// the kernel takes itself). An invalid combination of flags is left
+    /// for the call to refuse.
+    pub(crate) fn resolve_now(
+        &self,
+        atim: timestamp,
+        mtim: timestamp,
+        flags: fstflags,
+    ) -> (timestamp, timestamp, fstflags) {
+        let Clocks::Custom(c) = self else {
+            return (atim, mtim, flags);
+        };
+        let now = match c.now(clockid::realtime) {
+            Ok(t) => t,
+            Err(_) => return (atim, mtim, flags),
+        };
+        let mut out = (atim, mtim, flags);
+        for (now_flag, set_flag, time) in [
+            (fstflags::atim_now, fstflags::atim, &mut out.0),
+            (fstflags::mtim_now, fstflags::mtim, &mut out.1),
+        ] {
+            if flags.contains(now_flag) && !flags.contains(set_flag) {
+                *time = now;
+                out.2 = out.2.difference(now_flag).union(set_flag);
+            }
+        }
+        out
     }
 
     pub(crate) fn is_real_time(&self) -> bool {

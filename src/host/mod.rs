@@ -525,6 +525,7 @@ impl NativeWasiImports for WasiHost {
     ) -> errno {
         // A stdio stream is not a file of the guest's, even when the
         // embedder backs it with one: `badf`, as wasmtime.
+        let (atim, mtim, fst_flags) = self.clocks.resolve_now(atim, mtim, fst_flags);
         unit(
             self.with_host_fd(fd, t::rights::fd_filestat_set_times, errno::badf, |h| {
                 fs::set_fd_times(h, atim, mtim, fst_flags)
@@ -844,6 +845,7 @@ impl NativeWasiImports for WasiHost {
         mtim: t::timestamp,
         fst_flags: t::fstflags,
     ) -> errno {
+        let (atim, mtim, fst_flags) = self.clocks.resolve_now(atim, mtim, fst_flags);
         unit(self.fs(|fs| {
             fs.path_filestat_set_times(ctx, fd, flags, path, path_len, atim, mtim, fst_flags)
         }))
