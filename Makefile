@@ -15,7 +15,7 @@ GUEST_SRCS := $(wildcard examples/guests/*.c)
 GUEST_WASM := $(patsubst examples/guests/%.c,$(BUILD)/guests/%.wasm,$(GUEST_SRCS))
 
 .PHONY: all deps guests run test test-rust test-c test-cli test-python test-go test-wasi-suite lint bench \
-	bench-smoke bench-compute clean lib lib-debug header examples-c install
+	bench-smoke bench-compute bench-hooks clean lib lib-debug header examples-c install
 
 PREFIX ?= /usr/local
 
@@ -137,5 +137,10 @@ clean:
 # --timeout, the wasmtime 49 CLI with and without -W timeout (downloaded
 # from PyPI unless WASMTIME=path) and natively, interleaved, warm caches.
 # BENCH_ROUNDS (default 7), BENCH_SCALE, BENCH_SIDES, BENCH_CACHE=0.
+# The cost of a call with no handler and with a pass-through handler from
+# C, Python and Go (bench/hooks/run.py; --before DIR: a baseline checkout).
+bench-hooks: deps
+	python3 bench/hooks/run.py $(BENCH_HOOKS_ARGS)
+
 bench-compute: deps examples-c
 	GUEST_CC="$(GUEST_CC)" GUEST_CFLAGS="$(GUEST_CFLAGS)" python3 bench/compute/run.py
