@@ -16,7 +16,15 @@
 #   PREFIX/lib/libwasihost_core.so          (for -lwasihost_core)
 #   PREFIX/lib/libwasihost_core.a           the static library
 #   PREFIX/include/wasihost.h
-#   PREFIX/lib/pkgconfig/wasihost.pc        from scripts/wasihost.pc.in
+#   PREFIX/lib/pkgconfig/wasihost.pc        from scripts/wasihost.pc.in (its
+#                                           Libs carry an rpath to lib/)
+#   PREFIX/lib/pkgconfig/wasihost-static.pc from scripts/wasihost-static.pc.in
+#
+# Both libraries are installed without debug info (strip --strip-debug;
+# the symbols a debugger and a backtrace need stay). With
+# WASIHOST_INSTALL_DEBUG=1 the shared library's debug info goes to
+# PREFIX/lib/debug/libwasihost_core.so.VERSION.debug, linked to it by a
+# .gnu_debuglink section, for gdb.
 #   PREFIX/bin/wasihost-run                 examples-c/wasihost-run.c, built
 #                                           with $CC (default cc) against the
 #                                           installed library, found through
@@ -58,15 +66,29 @@ if command -v readelf >/dev/null 2>&1; then
     [ "$found" = "$SONAME" ] || die "$SO has SONAME '$found', expected $SONAME"
 fi
 
+STRIP=${STRIP:-strip}
+OBJCOPY=${OBJCOPY:-objcopy}
 install -d "$DEST/lib" "$DEST/lib/pkgconfig" "$DEST/include" "$DEST/bin"
 install -m 0755 "$SO" "$DEST/lib/$REAL"
+if [ "${WASIHOST_INSTALL_DEBUG:-0}" = 1 ]; then
+    install -d "$DEST/lib/debug"
+    "$OBJCOPY" --only-keep-debug "$DEST/lib/$REAL" "$DEST/lib/debug/$REAL.debug"
+    chmod 0644 "$DEST/lib/debug/$REAL.debug"
+fi
+"$STRIP" --strip-debug "$DEST/lib/$REAL"
+if [ "${WASIHOST_INSTALL_DEBUG:-0}" = 1 ]; then
+    (cd "$DEST/lib" && "$OBJCOPY" --add-gnu-debuglink="debug/$REAL.debug" "$REAL")
+fi
 ln -sfn "$REAL" "$DEST/lib/$SONAME"
 ln -sfn "$SONAME" "$DEST/lib/libwasihost_core.so"
 install -m 0644 "$A" "$DEST/lib/libwasihost_core.a"
+"$STRIP" --strip-debug "$DEST/lib/libwasihost_core.a"
 install -m 0644 "$H" "$DEST/include/wasihost.h"
-sed -e "s|@PREFIX@|$PREFIX|g" -e "s|@VERSION@|$VERSION|g" \
-    "$ROOT/scripts/wasihost.pc.in" >"$DEST/lib/pkgconfig/wasihost.pc"
-chmod 0644 "$DEST/lib/pkgconfig/wasihost.pc"
+for pc in wasihost wasihost-static; do
+    sed -e "s|@PREFIX@|$PREFIX|g" -e "s|@VERSION@|$VERSION|g" \
+        "$ROOT/scripts/$pc.pc.in" >"$DEST/lib/pkgconfig/$pc.pc"
+    chmod 0644 "$DEST/lib/pkgconfig/$pc.pc"
+done
 
 # wasihost-run, linked against the installed copy. $ORIGIN keeps it working
 # wherever the tree ends up (under DESTDIR too).

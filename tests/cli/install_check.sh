@@ -37,7 +37,7 @@ mkdir -p "$WORK"
 
 # 1. Layout.
 for f in "lib/libwasihost_core.so.$VERSION" lib/libwasihost_core.a include/wasihost.h \
-    lib/pkgconfig/wasihost.pc bin/wasihost-run; do
+    lib/pkgconfig/wasihost.pc lib/pkgconfig/wasihost-static.pc bin/wasihost-run; do
     [ -f "$PREFIX/$f" ] || die "$PREFIX/$f is missing"
 done
 [ "$(readlink "$PREFIX/lib/libwasihost_core.so.0")" = "libwasihost_core.so.$VERSION" ] ||
@@ -52,12 +52,32 @@ export PKG_CONFIG_PATH=$PREFIX/lib/pkgconfig
 [ "$(pkg-config --modversion wasihost)" = "$VERSION" ] || die "pkg-config --modversion"
 grep -qx "prefix=$PREFIX" "$PREFIX/lib/pkgconfig/wasihost.pc" || die "wasihost.pc: prefix"
 
-# 2. embed.c with pkg-config, as in the README (shared library) ...
+# Installed without debug info.
+for f in "lib/libwasihost_core.so.$VERSION" lib/libwasihost_core.a; do
+    if readelf -S "$PREFIX/$f" | grep -q '\.debug_'; then
+        die "$f carries debug info"
+    fi
+done
+
+# 2. embed.c with pkg-config, as in the README (shared library): it runs
+# without LD_LIBRARY_PATH (wasihost.pc's rpath) ...
 # shellcheck disable=SC2046 # pkg-config output is meant to be split
 "$CC" -std=c11 -O2 -Wall -Wextra -Werror -pedantic -o "$WORK/embed" \
     "$ROOT/examples-c/embed.c" $(pkg-config --cflags --libs wasihost)
 readelf -d "$WORK/embed" | grep -q 'NEEDED.*\[libwasihost_core\.so\.0\]' ||
     die "embed (shared) does not need libwasihost_core.so.0"
+resolved=$(env -u LD_LIBRARY_PATH ldd "$WORK/embed")
+case $resolved in
+*"libwasihost_core.so.0 => $PREFIX/lib/"*) ;;
+*) die "embed (shared) does not find the library in $PREFIX/lib through its rpath: $resolved" ;;
+esac
+# ... with wasihost-static.pc: a program that needs no wasihost library ...
+# shellcheck disable=SC2046
+"$CC" -std=c11 -O2 -Wall -Wextra -Werror -pedantic -o "$WORK/embed-static-pc" \
+    "$ROOT/examples-c/embed.c" $(pkg-config --cflags --libs wasihost-static)
+if readelf -d "$WORK/embed-static-pc" | grep -q 'NEEDED.*wasihost'; then
+    die "embed built with wasihost-static.pc needs a shared wasihost"
+fi
 # ... and statically: the archive, then what Libs.private names.
 static_libs=$(pkg-config --static --libs-only-l wasihost | tr ' ' '\n' |
     grep -v -x -e -lwasihost_core -e '' | tr '\n' ' ')
@@ -73,20 +93,18 @@ fi
 # shellcheck disable=SC2046
 "$CC" -std=c11 -O2 -Wall -Wextra -Werror -pedantic -pthread -o "$WORK/limits" \
     "$ROOT/examples-c/limits.c" $(pkg-config --cflags --libs wasihost)
-LD_LIBRARY_PATH=$PREFIX/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} "$WORK/limits" >/dev/null ||
+env -u LD_LIBRARY_PATH "$WORK/limits" >/dev/null ||
     die "limits (built with pkg-config) did not end as expected"
 # shellcheck disable=SC2046
 "$CC" -std=c11 -O2 -Wall -Wextra -Werror -pedantic -o "$WORK/hooks" \
     "$ROOT/examples-c/hooks.c" $(pkg-config --cflags --libs wasihost)
-LD_LIBRARY_PATH=$PREFIX/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} \
-    "$WORK/hooks" "$ROOT/build/guests/hostdemo.wasm" >/dev/null ||
+env -u LD_LIBRARY_PATH "$WORK/hooks" "$ROOT/build/guests/hostdemo.wasm" >/dev/null ||
     die "hooks (built with pkg-config) did not end as expected"
 
 # 3. The checks through the installed copies (the shared embed finds the
-# library through LD_LIBRARY_PATH, as for any non-system prefix).
-LD_LIBRARY_PATH=$PREFIX/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} \
-    "$PYTHON" "$ROOT/tests/cli/check.py" --cli "$PREFIX/bin/wasihost-run" \
-    --embed "$WORK/embed" --embed "$WORK/embed-static"
+# library through the rpath wasihost.pc gave it).
+env -u LD_LIBRARY_PATH "$PYTHON" "$ROOT/tests/cli/check.py" --cli "$PREFIX/bin/wasihost-run" \
+    --embed "$WORK/embed" --embed "$WORK/embed-static" --embed "$WORK/embed-static-pc"
 
 # 4. DESTDIR: staged under it, naming the final prefix.
 DESTDIR=$WORK/stage "$ROOT/scripts/install.sh" /opt/wasihost "$LIBDIR" "$INCDIR" >/dev/null
