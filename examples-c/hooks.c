@@ -25,10 +25,6 @@
 
 #define B(s) (const uint8_t *)(s), strlen(s)
 
-/* WASI errnos (wasi/api.h names them __WASI_ERRNO_*). */
-#define ERRNO_SUCCESS 0
-#define ERRNO_ACCES 2
-
 static int failures;
 
 /* A failed setup call: report and count it. Returns whether it succeeded. */
@@ -103,7 +99,7 @@ static int32_t deny_secrets(void *userdata, wasihost_call_t *call) {
     size_t len = 0;
     if (i >= 0 && wasihost_call_arg_bytes(call, (size_t)i, &path, &len) == 0 && len >= 7 &&
         memcmp(path + len - 7, ".secret", 7) == 0)
-        return ERRNO_ACCES;
+        return WASIHOST_ERRNO_ACCES;
     /* Everything else: the built-in path_open, its result and errno. */
     return wasihost_call_default(call);
 }
@@ -138,11 +134,11 @@ static int32_t virtual_urandom(void *userdata, wasihost_call_t *call) {
         if (wasihost_call_arg_bytes(call, 2, &path, &len) == 0 && len == 7 &&
             memcmp(path, "urandom", 7) == 0) {
             wasihost_call_set_result(call, 0, VIRTUAL_FD); /* opened_fd */
-            return ERRNO_SUCCESS;
+            return WASIHOST_ERRNO_SUCCESS;
         }
     } else if (wasihost_call_arg(call, 0) == VIRTUAL_FD) {
         if (strcmp(name, "fd_close") == 0)
-            return ERRNO_SUCCESS;
+            return WASIHOST_ERRNO_SUCCESS;
         /* fd_read: fill each iovec (argument 1; the count is argument 2). */
         uint64_t total = 0;
         for (uint32_t k = 0; k < (uint32_t)wasihost_call_arg(call, 2); k++) {
@@ -156,7 +152,7 @@ static int32_t virtual_urandom(void *userdata, wasihost_call_t *call) {
             total += len;
         }
         wasihost_call_set_result(call, 0, total); /* nread */
-        return ERRNO_SUCCESS;
+        return WASIHOST_ERRNO_SUCCESS;
     }
     return wasihost_call_default(call);
 }

@@ -35,6 +35,170 @@
 #include <stddef.h>
 #include <stdint.h>
 
+// The version of this header (wasihost_version() gives the library's).
+#define WASIHOST_VERSION_MAJOR 0
+#define WASIHOST_VERSION_MINOR 1
+#define WASIHOST_VERSION_PATCH 0
+#define WASIHOST_VERSION_STRING "0.1.0"
+
+
+// WASI errnos (wasi/api.h calls them __WASI_ERRNO_*).
+// No error occurred; the call completed successfully.
+#define WASIHOST_ERRNO_SUCCESS 0
+// Argument list too long.
+#define WASIHOST_ERRNO_2BIG 1
+// Permission denied.
+#define WASIHOST_ERRNO_ACCES 2
+// Address already in use.
+#define WASIHOST_ERRNO_ADDRINUSE 3
+// Address not available.
+#define WASIHOST_ERRNO_ADDRNOTAVAIL 4
+// Address family not supported.
+#define WASIHOST_ERRNO_AFNOSUPPORT 5
+// Resource unavailable, or the operation would block.
+#define WASIHOST_ERRNO_AGAIN 6
+// A connection is already in progress.
+#define WASIHOST_ERRNO_ALREADY 7
+// Bad file descriptor.
+#define WASIHOST_ERRNO_BADF 8
+// Bad message.
+#define WASIHOST_ERRNO_BADMSG 9
+// Device or resource busy.
+#define WASIHOST_ERRNO_BUSY 10
+// Operation canceled.
+#define WASIHOST_ERRNO_CANCELED 11
+// No child processes.
+#define WASIHOST_ERRNO_CHILD 12
+// Connection aborted.
+#define WASIHOST_ERRNO_CONNABORTED 13
+// Connection refused.
+#define WASIHOST_ERRNO_CONNREFUSED 14
+// Connection reset.
+#define WASIHOST_ERRNO_CONNRESET 15
+// Resource deadlock would occur.
+#define WASIHOST_ERRNO_DEADLK 16
+// Destination address required.
+#define WASIHOST_ERRNO_DESTADDRREQ 17
+// Mathematics argument out of domain of function.
+#define WASIHOST_ERRNO_DOM 18
+// Reserved.
+#define WASIHOST_ERRNO_DQUOT 19
+// File exists.
+#define WASIHOST_ERRNO_EXIST 20
+// Bad address.
+#define WASIHOST_ERRNO_FAULT 21
+// File too large.
+#define WASIHOST_ERRNO_FBIG 22
+// Host is unreachable.
+#define WASIHOST_ERRNO_HOSTUNREACH 23
+// Identifier removed.
+#define WASIHOST_ERRNO_IDRM 24
+// Illegal byte sequence.
+#define WASIHOST_ERRNO_ILSEQ 25
+// Operation in progress.
+#define WASIHOST_ERRNO_INPROGRESS 26
+// Interrupted function.
+#define WASIHOST_ERRNO_INTR 27
+// Invalid argument.
+#define WASIHOST_ERRNO_INVAL 28
+// I/O error.
+#define WASIHOST_ERRNO_IO 29
+// Socket is connected.
+#define WASIHOST_ERRNO_ISCONN 30
+// Is a directory.
+#define WASIHOST_ERRNO_ISDIR 31
+// Too many levels of symbolic links.
+#define WASIHOST_ERRNO_LOOP 32
+// File descriptor value too large.
+#define WASIHOST_ERRNO_MFILE 33
+// Too many links.
+#define WASIHOST_ERRNO_MLINK 34
+// Message too large.
+#define WASIHOST_ERRNO_MSGSIZE 35
+// Reserved.
+#define WASIHOST_ERRNO_MULTIHOP 36
+// Filename too long.
+#define WASIHOST_ERRNO_NAMETOOLONG 37
+// Network is down.
+#define WASIHOST_ERRNO_NETDOWN 38
+// Connection aborted by network.
+#define WASIHOST_ERRNO_NETRESET 39
+// Network unreachable.
+#define WASIHOST_ERRNO_NETUNREACH 40
+// Too many files open in system.
+#define WASIHOST_ERRNO_NFILE 41
+// No buffer space available.
+#define WASIHOST_ERRNO_NOBUFS 42
+// No such device.
+#define WASIHOST_ERRNO_NODEV 43
+// No such file or directory.
+#define WASIHOST_ERRNO_NOENT 44
+// Executable file format error.
+#define WASIHOST_ERRNO_NOEXEC 45
+// No locks available.
+#define WASIHOST_ERRNO_NOLCK 46
+// Reserved.
+#define WASIHOST_ERRNO_NOLINK 47
+// Not enough space.
+#define WASIHOST_ERRNO_NOMEM 48
+// No message of the desired type.
+#define WASIHOST_ERRNO_NOMSG 49
+// Protocol not available.
+#define WASIHOST_ERRNO_NOPROTOOPT 50
+// No space left on device.
+#define WASIHOST_ERRNO_NOSPC 51
+// Function not supported.
+#define WASIHOST_ERRNO_NOSYS 52
+// The socket is not connected.
+#define WASIHOST_ERRNO_NOTCONN 53
+// Not a directory, or a symbolic link to a directory.
+#define WASIHOST_ERRNO_NOTDIR 54
+// Directory not empty.
+#define WASIHOST_ERRNO_NOTEMPTY 55
+// State not recoverable.
+#define WASIHOST_ERRNO_NOTRECOVERABLE 56
+// Not a socket.
+#define WASIHOST_ERRNO_NOTSOCK 57
+// Not supported, or operation not supported on socket.
+#define WASIHOST_ERRNO_NOTSUP 58
+// Inappropriate I/O control operation.
+#define WASIHOST_ERRNO_NOTTY 59
+// No such device or address.
+#define WASIHOST_ERRNO_NXIO 60
+// Value too large to be stored in data type.
+#define WASIHOST_ERRNO_OVERFLOW 61
+// Previous owner died.
+#define WASIHOST_ERRNO_OWNERDEAD 62
+// Operation not permitted.
+#define WASIHOST_ERRNO_PERM 63
+// Broken pipe.
+#define WASIHOST_ERRNO_PIPE 64
+// Protocol error.
+#define WASIHOST_ERRNO_PROTO 65
+// Protocol not supported.
+#define WASIHOST_ERRNO_PROTONOSUPPORT 66
+// Protocol wrong type for socket.
+#define WASIHOST_ERRNO_PROTOTYPE 67
+// Result too large.
+#define WASIHOST_ERRNO_RANGE 68
+// Read-only file system.
+#define WASIHOST_ERRNO_ROFS 69
+// Invalid seek.
+#define WASIHOST_ERRNO_SPIPE 70
+// No such process.
+#define WASIHOST_ERRNO_SRCH 71
+// Reserved.
+#define WASIHOST_ERRNO_STALE 72
+// Connection timed out.
+#define WASIHOST_ERRNO_TIMEDOUT 73
+// Text file busy.
+#define WASIHOST_ERRNO_TXTBSY 74
+// Cross-device link.
+#define WASIHOST_ERRNO_XDEV 75
+// Extension: capabilities insufficient.
+#define WASIHOST_ERRNO_NOTCAPABLE 76
+
+
 // Flag for `wasihost_config_preopen_dir`: the guest may read but not
 // change anything under the directory (writes fail with `notcapable`).
 #define WASIHOST_PREOPEN_READONLY 1

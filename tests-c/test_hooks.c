@@ -454,7 +454,25 @@ static void test_stdio_callback_errno(void) {
     wasihost_module_delete(m);
 }
 
+/* The header's macros: the version matches the library's, and the errnos
+ * are WASI's (wasi/api.h). */
+static void test_header_macros(void) {
+    char want[32];
+    snprintf(want, sizeof want, "%d.%d.%d", WASIHOST_VERSION_MAJOR, WASIHOST_VERSION_MINOR,
+             WASIHOST_VERSION_PATCH);
+    CHECK_STR_EQ(want, WASIHOST_VERSION_STRING);
+    CHECK_STR_EQ(wasihost_version(), WASIHOST_VERSION_STRING);
+    CHECK_EQ_I(WASIHOST_ERRNO_SUCCESS, 0);
+    CHECK_EQ_I(WASIHOST_ERRNO_2BIG, 1);
+    CHECK_EQ_I(WASIHOST_ERRNO_ACCES, 2);
+    CHECK_EQ_I(WASIHOST_ERRNO_IO, 29);
+    CHECK_EQ_I(WASIHOST_ERRNO_NOENT, 44);
+    CHECK_EQ_I(WASIHOST_ERRNO_NOSPC, 51);
+    CHECK_EQ_I(WASIHOST_ERRNO_NOTCAPABLE, 76);
+}
+
 static const struct test_case tests[] = {
+    TEST_CASE(test_header_macros),
     TEST_CASE(test_results_only_on_success),
     TEST_CASE(test_exit_trap_and_bad_values),
     TEST_CASE(test_accessors),

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+import wasihost
 from wasihost import _ffi
 
 HEADER = Path(__file__).resolve().parents[3] / "include" / "wasihost.h"
@@ -234,8 +235,24 @@ def test_structs_match(header: Header) -> None:
 
 
 def test_constants_match(header: Header) -> None:
-    defines = {k: v for k, v in header.defines.items() if k != "WASIHOST_H"}
+    defines = {
+        k: v
+        for k, v in header.defines.items()
+        if k != "WASIHOST_H" and not k.startswith(("WASIHOST_ERRNO_", "WASIHOST_VERSION_"))
+    }
     assert defines == _ffi.CONSTANTS
+
+
+def test_errno_macros_match_the_errno_enum(header: Header) -> None:
+    errnos = {k: v for k, v in header.defines.items() if k.startswith("WASIHOST_ERRNO_")}
+    assert errnos == {f"WASIHOST_ERRNO_{e.wasi_name.upper()}": e.value for e in wasihost.Errno}
+
+
+def test_version_macros_match_the_library(header: Header) -> None:
+    v = header.defines
+    parts = (v[f"WASIHOST_VERSION_{p}"] for p in ("MAJOR", "MINOR", "PATCH"))
+    version = ".".join(str(p) for p in parts)
+    assert _ffi.lib().wasihost_version().decode() == version
 
 
 def test_opaque_handles_are_known(header: Header) -> None:
