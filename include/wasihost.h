@@ -580,6 +580,17 @@ void wasihost_config_delete(wasihost_config_t *config);
 // program name, `argv[0]`). Fails if it contains a NUL byte.
 wasihost_error_t *wasihost_config_push_arg(wasihost_config_t *config, const uint8_t *arg, size_t len);
 
+// `wasihost_config_push_arg` with `arg` a NUL-terminated string.
+wasihost_error_t *wasihost_config_push_arg_str(wasihost_config_t *config, const char *arg);
+
+// `wasihost_config_set_env` with `name` and `value` NUL-terminated
+// strings.
+wasihost_error_t *wasihost_config_set_env_str(wasihost_config_t *config, const char *name, const char *value);
+
+// `wasihost_config_preopen_dir` with `host_path` and `guest_path`
+// NUL-terminated strings.
+wasihost_error_t *wasihost_config_preopen_dir_str(wasihost_config_t *config, const char *host_path, const char *guest_path, uint32_t flags);
+
 // Sets the guest environment variable `name` to `value`, replacing an
 // earlier setting of the same name. Fails if the name is empty or holds
 // `=` or NUL, or the value holds NUL.
@@ -1008,6 +1019,9 @@ wasihost_error_t *wasihost_module_from_wat(const wasihost_engine_t *engine, cons
 // error of kind `WASIHOST_ERROR_KIND_IO` with errno 44 (`noent`); an
 // empty path, or one holding a NUL byte, `WASIHOST_ERROR_KIND_INVALID_ARGUMENT`.
 wasihost_error_t *wasihost_module_from_file(const wasihost_engine_t *engine, const uint8_t *path, size_t path_len, wasihost_module_t **module_out);
+
+// `wasihost_module_from_file` with `path` a NUL-terminated string.
+wasihost_error_t *wasihost_module_from_file_str(const wasihost_engine_t *engine, const char *path, wasihost_module_t **module_out);
 
 // Loads a module through the compiled-module cache in `cache_dir`
 // (`cache_dir_len` bytes; NULL selects the default directory:

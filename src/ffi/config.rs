@@ -10,14 +10,16 @@
 //! being created from the config at the same time); creating instances
 //! from a config may happen on many threads at once.
 
-use std::ffi::{OsStr, c_void};
+use std::ffi::{OsStr, c_char, c_void};
 use std::fs::File;
 use std::io;
 use std::os::fd::{FromRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::sync::Arc;
 
-use super::{FfiError, arg_bytes, arg_mut, guard, guard_or, path_arg, wasihost_error_t};
+use super::{
+    FfiError, arg_bytes, arg_mut, guard, guard_or, path_arg, wasihost_error_t, with_cstrs,
+};
 use crate::error::Error;
 use crate::host::builder::{
     check_arg, check_env, check_env_name, check_max_open_fds, check_preopen, preopen_name,
@@ -341,6 +343,47 @@ pub extern "C" fn wasihost_config_push_arg(
         c.update(|b| b.arg(arg));
         Ok(())
     })
+}
+
+/// `wasihost_config_push_arg` with `arg` a NUL-terminated string.
+#[unsafe(no_mangle)]
+pub extern "C" fn wasihost_config_push_arg_str(
+    config: *mut wasihost_config_t,
+    arg: *const c_char,
+) -> *mut wasihost_error_t {
+    with_cstrs([(arg, "arg")], |[a]| {
+        wasihost_config_push_arg(config, a.as_ptr(), a.len())
+    })
+}
+
+/// `wasihost_config_set_env` with `name` and `value` NUL-terminated
+/// strings.
+#[unsafe(no_mangle)]
+pub extern "C" fn wasihost_config_set_env_str(
+    config: *mut wasihost_config_t,
+    name: *const c_char,
+    value: *const c_char,
+) -> *mut wasihost_error_t {
+    with_cstrs([(name, "name"), (value, "value")], |[n, v]| {
+        wasihost_config_set_env(config, n.as_ptr(), n.len(), v.as_ptr(), v.len())
+    })
+}
+
+/// `wasihost_config_preopen_dir` with `host_path` and `guest_path`
+/// NUL-terminated strings.
+#[unsafe(no_mangle)]
+pub extern "C" fn wasihost_config_preopen_dir_str(
+    config: *mut wasihost_config_t,
+    host_path: *const c_char,
+    guest_path: *const c_char,
+    flags: u32,
+) -> *mut wasihost_error_t {
+    with_cstrs(
+        [(host_path, "host_path"), (guest_path, "guest_path")],
+        |[h, g]| {
+            wasihost_config_preopen_dir(config, h.as_ptr(), h.len(), g.as_ptr(), g.len(), flags)
+        },
+    )
 }
 
 /// Sets the guest environment variable `name` to `value`, replacing an

@@ -121,6 +121,38 @@ unsafe fn arg_str<'a>(p: *const u8, len: usize, what: &str) -> Result<&'a str, F
         .map_err(|e| FfiError::invalid(format!("{what} is not valid UTF-8: {e}")))
 }
 
+/// The bytes of a NUL-terminated string argument (without the NUL), for
+/// the `_str` convenience functions; NULL is an error naming `what`.
+///
+/// # Safety
+/// A non-NULL `p` points to a NUL-terminated string that stays unchanged
+/// during `'a`.
+unsafe fn arg_cstr<'a>(p: *const std::ffi::c_char, what: &str) -> Result<&'a [u8], FfiError> {
+    if p.is_null() {
+        return Err(FfiError::null(what));
+    }
+    // SAFETY: p is non-NULL and NUL-terminated by the caller's contract.
+    Ok(unsafe { std::ffi::CStr::from_ptr(p) }.to_bytes())
+}
+
+/// Runs `f` on the bytes of NUL-terminated string arguments, or returns
+/// the error of the first NULL one: the body of every `_str` function.
+fn with_cstrs<const N: usize>(
+    args: [(*const std::ffi::c_char, &str); N],
+    f: impl FnOnce([&[u8]; N]) -> *mut wasihost_error_t,
+) -> *mut wasihost_error_t {
+    let mut out: [&[u8]; N] = [&[]; N];
+    for (slot, (p, what)) in out.iter_mut().zip(args) {
+        // SAFETY: NULL or NUL-terminated, by the contract of each `_str`
+        // function.
+        match unsafe { arg_cstr(p, what) } {
+            Ok(b) => *slot = b,
+            Err(e) => return e.into_raw(),
+        }
+    }
+    f(out)
+}
+
 /// A host path argument: non-empty, no NUL byte.
 fn path_arg(p: *const u8, len: usize, what: &str) -> Result<PathBuf, FfiError> {
     // SAFETY: NULL or live, by the contract.

@@ -124,6 +124,18 @@ pub extern "C" fn wasihost_module_from_file(
     })
 }
 
+/// `wasihost_module_from_file` with `path` a NUL-terminated string.
+#[unsafe(no_mangle)]
+pub extern "C" fn wasihost_module_from_file_str(
+    engine: *const wasihost_engine_t,
+    path: *const std::ffi::c_char,
+    module_out: *mut *mut wasihost_module_t,
+) -> *mut wasihost_error_t {
+    super::with_cstrs([(path, "path")], |[p]| {
+        wasihost_module_from_file(engine, p.as_ptr(), p.len(), module_out)
+    })
+}
+
 /// Loads a module through the compiled-module cache in `cache_dir`
 /// (`cache_dir_len` bytes; NULL selects the default directory:
 /// `$WASIHOST_CACHE_DIR`, else `$XDG_CACHE_HOME/wasihost`, else

@@ -205,6 +205,12 @@ FUNCTIONS: dict[str, tuple[Any, list[Any]]] = {
     "wasihost_config_inherit_env": (_err, [_p]),
     "wasihost_config_inherit_env_var": (_err, [_p, _b, c_size_t]),
     "wasihost_config_preopen_dir": (_err, [_p, _b, c_size_t, _b, c_size_t, c_uint32]),
+    # The NUL-terminated conveniences for C (the binding uses the
+    # (pointer, length) functions), declared so that the header check sees them.
+    "wasihost_config_push_arg_str": (_err, [_p, c_char_p]),
+    "wasihost_config_set_env_str": (_err, [_p, c_char_p, c_char_p]),
+    "wasihost_config_preopen_dir_str": (_err, [_p, c_char_p, c_char_p, c_uint32]),
+    "wasihost_module_from_file_str": (_err, [_p, c_char_p, _pp]),
     "wasihost_config_set_max_open_fds": (_err, [_p, c_size_t]),
     "wasihost_config_set_timeout_ns": (_err, [_p, c_uint64]),
     "wasihost_config_set_fuel": (_err, [_p, c_uint64]),
