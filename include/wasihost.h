@@ -1073,6 +1073,18 @@ wasihost_error_t *wasihost_module_deserialize(const wasihost_engine_t *engine, c
 // False when an argument is NULL.
 bool wasihost_module_has_export(const wasihost_module_t *module, const uint8_t *name, size_t name_len);
 
+// The type of the exported function `name` (`name_len` bytes): its
+// parameter kinds go to `params` (room for `params_cap`), its result kinds
+// to `results` (room for `results_cap`), as `WASIHOST_VAL_*` values, and
+// their counts to `*nparams_out` and `*nresults_out`, which are written
+// even when the arrays are too small (call once with caps of 0 to size
+// them; `params` and `results` may then be NULL). Errors: no function
+// export of that name (kind `WASIHOST_ERROR_KIND_LINK`, naming it), or a
+// parameter or result that is not i32, i64, f32 or f64 (kind
+// `WASIHOST_ERROR_KIND_LINK`, naming the type: such a function cannot be
+// called through `wasihost_instance_call`).
+wasihost_error_t *wasihost_module_export_func_type(const wasihost_module_t *module, const uint8_t *name, size_t name_len, wasihost_valkind_t *params, size_t params_cap, size_t *nparams_out, wasihost_valkind_t *results, size_t results_cap, size_t *nresults_out);
+
 // Frees bytes from `wasihost_module_serialize` and sets the struct to
 // `{NULL, 0}`. NULL, or a struct already `{NULL, 0}`, is a no-op.
 void wasihost_bytes_delete(wasihost_bytes_t *bytes);

@@ -530,7 +530,50 @@ static void test_version_and_kind_names(void) {
     CHECK_STR_EQ(wasihost_error_kind_name(0xffffffffu), "unknown");
 }
 
+/* wasihost_module_export_func_type: the kinds of an export's parameters
+ * and results, sized by a first call with no room. */
+static void test_export_func_type(void) {
+    wasihost_module_t *m = wat_module(
+        "(module (memory (export \"memory\") 1)\n"
+        "  (func (export \"mix\") (param i32 i64 f32) (result f64 i32)\n"
+        "    f64.const 1 i32.const 2)\n"
+        "  (func (export \"none\"))\n"
+        "  (func (export \"vec\") (param v128)))");
+    REQUIRE(m != NULL);
+    size_t np = 99, nr = 99;
+    CHECK_OK(wasihost_module_export_func_type(m, B("mix"), NULL, 0, &np, NULL, 0, &nr));
+    CHECK_EQ_U(np, 3);
+    CHECK_EQ_U(nr, 2);
+    wasihost_valkind_t p[3] = {9, 9, 9}, r[2] = {9, 9};
+    CHECK_OK(wasihost_module_export_func_type(m, B("mix"), p, 3, &np, r, 2, &nr));
+    CHECK_EQ_U(p[0], WASIHOST_VAL_I32);
+    CHECK_EQ_U(p[1], WASIHOST_VAL_I64);
+    CHECK_EQ_U(p[2], WASIHOST_VAL_F32);
+    CHECK_EQ_U(r[0], WASIHOST_VAL_F64);
+    CHECK_EQ_U(r[1], WASIHOST_VAL_I32);
+    /* Too little room: counts only, the arrays untouched. */
+    wasihost_valkind_t small[1] = {9};
+    CHECK_OK(wasihost_module_export_func_type(m, B("mix"), small, 1, &np, NULL, 0, &nr));
+    CHECK_EQ_U(small[0], 9);
+    CHECK_EQ_U(np, 3);
+    CHECK_OK(wasihost_module_export_func_type(m, B("none"), NULL, 0, &np, NULL, 0, &nr));
+    CHECK_EQ_U(np, 0);
+    CHECK_EQ_U(nr, 0);
+    CHECK_ERR(wasihost_module_export_func_type(m, B("memory"), NULL, 0, &np, NULL, 0, &nr),
+              WASIHOST_ERROR_KIND_LINK, "no function named \"memory\"");
+    CHECK_ERR(wasihost_module_export_func_type(m, B("missing"), NULL, 0, &np, NULL, 0, &nr),
+              WASIHOST_ERROR_KIND_LINK, "missing");
+    CHECK_ERR(wasihost_module_export_func_type(m, B("vec"), NULL, 0, &np, NULL, 0, &nr),
+              WASIHOST_ERROR_KIND_LINK, "v128");
+    CHECK_ERR(wasihost_module_export_func_type(m, B("mix"), NULL, 5, &np, NULL, 0, &nr),
+              WASIHOST_ERROR_KIND_INVALID_ARGUMENT, "params");
+    CHECK_ERR(wasihost_module_export_func_type(m, B("mix"), p, 3, NULL, r, 2, &nr),
+              WASIHOST_ERROR_KIND_INVALID_ARGUMENT, "nparams_out");
+    wasihost_module_delete(m);
+}
+
 static const struct test_case tests[] = {
+    TEST_CASE(test_export_func_type),
     TEST_CASE(test_tiny_binary_module_runs),
     TEST_CASE(test_invalid_modules),
     TEST_CASE(test_truncated_guest_binary),

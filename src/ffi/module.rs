@@ -4,6 +4,9 @@
 //! threads at once (for instance to instantiate it on each). Instances keep
 //! it alive, so it may be deleted before them.
 
+use super::instance::{
+    WASIHOST_VAL_F32, WASIHOST_VAL_F64, WASIHOST_VAL_I32, WASIHOST_VAL_I64, wasihost_valkind_t,
+};
 use super::{
     FfiError, arg_bytes, arg_mut, arg_ref, arg_str, guard, guard_or, path_arg, wasihost_engine_t,
     wasihost_error_t, write_out,
@@ -304,6 +307,102 @@ pub extern "C" fn wasihost_module_has_export(
             Some(wasmtime::ExternType::Func(_))
         )
     })
+}
+
+/// The type of the exported function `name` (`name_len` bytes): its
+/// parameter kinds go to `params` (room for `params_cap`), its result kinds
+/// to `results` (room for `results_cap`), as `WASIHOST_VAL_*` values, and
+/// their counts to `*nparams_out` and `*nresults_out`, which are written
+/// even when the arrays are too small (call once with caps of 0 to size
+/// them; `params` and `results` may then be NULL). Errors: no function
+/// export of that name (kind `WASIHOST_ERROR_KIND_LINK`, naming it), or a
+/// parameter or result that is not i32, i64, f32 or f64 (kind
+/// `WASIHOST_ERROR_KIND_LINK`, naming the type: such a function cannot be
+/// called through `wasihost_instance_call`).
+#[unsafe(no_mangle)]
+pub extern "C" fn wasihost_module_export_func_type(
+    module: *const wasihost_module_t,
+    name: *const u8,
+    name_len: usize,
+    params: *mut wasihost_valkind_t,
+    params_cap: usize,
+    nparams_out: *mut usize,
+    results: *mut wasihost_valkind_t,
+    results_cap: usize,
+    nresults_out: *mut usize,
+) -> *mut wasihost_error_t {
+    guard(|| {
+        // SAFETY: NULL or live pointers, by the contract.
+        let module = unsafe { arg_ref(module, "module") }?;
+        let name = unsafe { arg_str(name, name_len, "name") }?;
+        let nparams_out = unsafe { arg_mut(nparams_out, "nparams_out") }?;
+        let nresults_out = unsafe { arg_mut(nresults_out, "nresults_out") }?;
+        let ty = match module.module.wasmtime().get_export(name) {
+            Some(wasmtime::ExternType::Func(f)) => f,
+            _ => {
+                return Err(FfiError::from(crate::Error::new(
+                    crate::ErrorKind::Link,
+                    format!("the module exports no function named {name:?}"),
+                )));
+            }
+        };
+        let kinds = |types: &mut dyn Iterator<Item = wasmtime::ValType>| {
+            types
+                .map(|t| valkind_of(&t, name))
+                .collect::<Result<Vec<_>, FfiError>>()
+        };
+        let p = kinds(&mut ty.params())?;
+        let r = kinds(&mut ty.results())?;
+        // SAFETY: NULL or `cap` writable elements, by the contract.
+        unsafe {
+            copy_kinds(&p, params, params_cap, "params")?;
+            copy_kinds(&r, results, results_cap, "results")?;
+        }
+        write_out(nparams_out, p.len());
+        write_out(nresults_out, r.len());
+        Ok(())
+    })
+}
+
+/// The `WASIHOST_VAL_*` kind of a wasm value type, or an error naming the
+/// type for one the C API cannot pass.
+fn valkind_of(t: &wasmtime::ValType, export: &str) -> Result<wasihost_valkind_t, FfiError> {
+    Ok(match t {
+        wasmtime::ValType::I32 => WASIHOST_VAL_I32,
+        wasmtime::ValType::I64 => WASIHOST_VAL_I64,
+        wasmtime::ValType::F32 => WASIHOST_VAL_F32,
+        wasmtime::ValType::F64 => WASIHOST_VAL_F64,
+        other => {
+            return Err(FfiError::from(crate::Error::new(
+                crate::ErrorKind::Link,
+                format!(
+                    "export {export:?} takes or returns a {other}, which the C API does not \
+                     pass (only i32, i64, f32 and f64)"
+                ),
+            )));
+        }
+    })
+}
+
+/// Copies `kinds` to `out` when it has room for all of them.
+///
+/// # Safety
+/// `out` is NULL or points to `cap` writable elements.
+unsafe fn copy_kinds(
+    kinds: &[wasihost_valkind_t],
+    out: *mut wasihost_valkind_t,
+    cap: usize,
+    what: &str,
+) -> Result<(), FfiError> {
+    if kinds.is_empty() || cap < kinds.len() {
+        return Ok(());
+    }
+    if out.is_null() {
+        return Err(FfiError::null(what));
+    }
+    // SAFETY: out has cap >= kinds.len() writable elements (contract).
+    unsafe { std::ptr::copy_nonoverlapping(kinds.as_ptr(), out, kinds.len()) };
+    Ok(())
 }
 
 /// Frees bytes from `wasihost_module_serialize` and sets the struct to
