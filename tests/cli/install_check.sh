@@ -101,6 +101,18 @@ env -u LD_LIBRARY_PATH "$WORK/limits" >/dev/null ||
 env -u LD_LIBRARY_PATH "$WORK/hooks" "$ROOT/build/guests/hostdemo.wasm" >/dev/null ||
     die "hooks (built with pkg-config) did not end as expected"
 
+# The README's "Getting started in C": its hello.c, as the README says to
+# build it (shared, then static), run with no LD_LIBRARY_PATH.
+awk '/^\/\* hello\.c:/{on=1} on&&/^```/{exit} on{print}' "$ROOT/README.md" >"$WORK/hello.c"
+[ -s "$WORK/hello.c" ] || die "README.md has no hello.c in Getting started in C"
+for pc in wasihost wasihost-static; do
+    # shellcheck disable=SC2046
+    "$CC" -std=c11 -Wall -Wextra -Werror -o "$WORK/hello-$pc" "$WORK/hello.c" \
+        $(pkg-config --cflags --libs $pc)
+    got=$(cd / && env -u LD_LIBRARY_PATH "$WORK/hello-$pc")
+    [ "$got" = "hello from wasm" ] || die "hello.c with $pc.pc printed '$got'"
+done
+
 # 3. The checks through the installed copies (the shared embed finds the
 # library through the rpath wasihost.pc gave it).
 env -u LD_LIBRARY_PATH "$PYTHON" "$ROOT/tests/cli/check.py" --cli "$PREFIX/bin/wasihost-run" \
