@@ -6,6 +6,9 @@
 #
 # Needs Python >= 3.10 with pytest (installed with pip when missing) and
 # clang for wasm32-wasi (scripts/ensure-wasi-toolchain.sh installs it).
+# tests/test_wheel.py also builds the wheel (cargo build --release --lib,
+# strip) and installs it with auditwheel from PyPI into temporary
+# virtualenvs; it is skipped, saying why, when pip cannot reach an index.
 set -eu
 cd "$(dirname "$0")"
 PY=${PYTHON:-python3}
