@@ -123,7 +123,68 @@ def test_missing_preopen_is_file_not_found_at_once(tmp_path: Path) -> None:
         c.preopen(tmp_path / "missing", "/data")
     assert isinstance(e.value, wasihost.ConfigError)
     assert e.value.wasi_errno == 44
-    assert "missing" in str(e.value) and "/data" in str(e.value)
+    # Which path is which, in the message.
+    assert str(e.value) == (
+        f"cannot grant the host directory '{tmp_path / 'missing'}' at the guest path '/data':"
+        " No such file or directory (os error 2)"
+    )
+
+
+@pytest.mark.parametrize(
+    "form",
+    ["pairs", "cli strings", "path alone", "iterator", "dict (guest: host)"],
+)
+def test_dirs_read_host_first_or_as_the_earlier_dict(
+    pyguest: Module, tmp_path: Path, form: str
+) -> None:
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir(), b.mkdir()
+    (b / "y").write_text("2")
+    kwargs = {
+        "pairs": {"dirs": [(a, "/a")], "ro_dirs": [(b, "/b")]},
+        "cli strings": {"dirs": [f"{a}::/a"], "ro_dirs": [f"{b}::/b"]},
+        "path alone": {"dirs": [a], "ro_dirs": [str(b)]},  # seen at the same path
+        "iterator": {"dirs": iter([(a, "/a")]), "ro_dirs": (x for x in [(b, "/b")])},
+        "dict (guest: host)": {"dirs": {"/a": a}, "ro_dirs": {"/b": b}},
+    }[form]
+    guest_b = str(b) if form == "path alone" else "/b"
+    r = wasihost.run(pyguest, ["ls", guest_b], **kwargs)
+    assert r.stdout == b"y\n"
+    # ro_dirs is read-only, dirs read-write, whatever the form.
+    guest_a = str(a) if form == "path alone" else "/a"
+    if form == "iterator":
+        kwargs = {"dirs": iter([(a, "/a")]), "ro_dirs": iter([(b, "/b")])}
+    r = wasihost.run(pyguest, ["write", f"{guest_a}/new.txt", "hi"], **kwargs)
+    assert r.stdout == b"write errno=0\n" and (a / "new.txt").read_text() == "hi"
+    if form == "iterator":
+        kwargs = {"dirs": iter([(a, "/a")]), "ro_dirs": iter([(b, "/b")])}
+    r = wasihost.run(pyguest, ["write", f"{guest_b}/new.txt", "hi"], **kwargs)
+    assert r.stdout != b"write errno=0\n" and not (b / "new.txt").exists()
+
+
+def test_a_missing_dir_names_the_item_and_each_side(tmp_path: Path) -> None:
+    missing = tmp_path / "missing"
+    with pytest.raises(FileNotFoundError) as e:
+        Config(dirs=[(tmp_path, "/ok"), (missing, "/data")])
+    assert str(e.value) == (
+        f"dirs[1]: cannot grant the host directory '{missing}' at the guest path '/data':"
+        " No such file or directory (os error 2)"
+    )
+    with pytest.raises(NotADirectoryError, match=r"^ro_dirs\['/data'\]: cannot grant the host"):
+        (tmp_path / "file").write_text("x")
+        Config(ro_dirs={"/data": tmp_path / "file"})
+
+
+def test_a_dict_the_wrong_way_round_is_explained(tmp_path: Path) -> None:
+    # {host: guest} where {guest: host} is meant: the message shows both fixes.
+    with pytest.raises(FileNotFoundError) as e:
+        Config(dirs={str(tmp_path): "/data"})
+    assert str(e.value) == (
+        f"dirs['{tmp_path}']: cannot grant the host directory '/data' at the guest path"
+        f" '{tmp_path}': No such file or directory (os error 2) (the dict form is"
+        f" {{guest path: host directory}}: did you mean {{'/data': '{tmp_path}'}}, or"
+        f" [('{tmp_path}', '/data')], host first as in Config.preopen and --dir HOST::GUEST?)"
+    )
 
 
 def test_preopen_of_a_file_is_not_a_directory(tmp_path: Path) -> None:

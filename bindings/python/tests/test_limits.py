@@ -116,12 +116,27 @@ def test_run_timeout_stops_the_guest(guests: dict[str, Path], pipe: int, case: s
         bounded(lambda: wasihost.run(guest_path(guests, name), args, timeout=0.1, stdin=stdin))
     assert isinstance(e.value, wasihost.Interrupted) and isinstance(e.value, TimeoutError)
     assert e.value.kind == 11 and e.value.kind_name == "timeout"
+    # The message names the timeout (also for the start function, run while
+    # the instance is made).
+    assert str(e.value) == e.value.message == "the guest timed out after 0.1 s"
 
 
 def test_config_timeout_covers_each_call_anew(engine: Engine) -> None:
     with Module.from_wat(SPIN_WAT, engine=engine) as m, Instance(m, Config(timeout=0.1)) as inst:
         for _ in range(2):
-            with pytest.raises(wasihost.TimedOut):
+            with pytest.raises(wasihost.TimedOut, match=r"^the guest timed out after 0\.1 s$"):
+                bounded(lambda: inst.call("spin"))
+
+
+def test_the_timeout_message_names_the_timeout_in_force(engine: Engine) -> None:
+    with Module.from_wat(SPIN_WAT, engine=engine) as m, Config(timeout=0.1) as config:
+        config.set_timeout(0.15)  # the config's latest setting
+        with Instance(m, config) as inst:
+            config.set_timeout(5)  # after the instance is made: not its timeout
+            with pytest.raises(TimeoutError, match=r"timed out after 0\.15 s"):
+                bounded(lambda: inst.call("spin"))
+            inst.set_timeout(0.125)
+            with pytest.raises(TimeoutError, match=r"timed out after 0\.125 s"):
                 bounded(lambda: inst.call("spin"))
 
 

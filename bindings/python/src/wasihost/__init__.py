@@ -5,7 +5,7 @@ variables you give, the directories you preopen, and the stdio you wire::
 
     import wasihost
 
-    result = wasihost.run("prog.wasm", ["--fast"], dirs={"/data": "./data"},
+    result = wasihost.run("prog.wasm", ["--fast"], dirs=[("./data", "/data")],
                           stdin=b"input")
     print(result.exit_code, result.stdout.decode())
 
@@ -24,7 +24,7 @@ runs reproducible (``run(deterministic=True)``, ``Config.set_clock``,
             return wasihost.Errno.ACCES
         return call.call_default()
 
-    wasihost.run("prog.wasm", dirs={"/d": "."}, handlers={"path_open": deny_keys})
+    wasihost.run("prog.wasm", dirs=[(".", "/d")], handlers={"path_open": deny_keys})
 
 For more control (reusing a compiled module, calling exports, streaming
 output, interrupting from another thread) use :class:`Module`,

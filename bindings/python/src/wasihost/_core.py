@@ -16,7 +16,8 @@ from . import _callbacks, _ffi, _hooks, _validate
 from ._handle import Handle
 from ._hooks import ClockId, HandlerFn
 from ._values import WasmArg, from_c, to_c
-from .errors import check, take
+from .errors import TimedOut, WasiHostError, check, take
+from .errors import make as make_error
 
 __all__ = [
     "Engine",
@@ -37,6 +38,13 @@ __all__ = [
 
 PathArg = Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]
 """A host path: ``str``, ``bytes`` or any ``os.PathLike``."""
+
+DirsArg = Union[
+    Iterable[Union[tuple[PathArg, PathArg], str, "os.PathLike[str]"]], Mapping[str, PathArg]
+]
+"""Directories to grant (``dirs=``, ``ro_dirs=``): ``(host, guest)`` pairs,
+``"HOST::GUEST"`` strings or paths (host first, as :meth:`Config.preopen`),
+or the earlier ``{guest path: host directory}`` dict."""
 
 TextArg = Union[str, bytes]
 """Text for the guest: ``str`` (encoded like a file name, so ``sys.argv``
@@ -399,6 +407,23 @@ OutputSink = Any
 """What :meth:`Config.set_stdout` accepts; see there."""
 
 
+def _preopen_error(e: WasiHostError, host: PathArg, guest: PathArg) -> WasiHostError:
+    """``e`` (same class) with a message that says which path is the host's and which the guest's.
+
+    The library says ``preopen "/guest" -> "/host": reason``.
+    """
+    reason = e.message
+    if reason.startswith("preopen "):
+        cut = reason.rfind('": ')
+        if cut >= 0:
+            reason = reason[cut + 3 :]
+    message = (
+        f"cannot grant the host directory {os.fsdecode(host)!r} at the guest path"
+        f" {os.fsdecode(guest)!r}: {reason}"
+    )
+    return make_error(e.kind, message, e.wasi_errno)
+
+
 class Config(Handle):
     """What a guest is granted (arguments, environment, directories, stdio) and its limits.
 
@@ -412,8 +437,15 @@ class Config(Handle):
     methods of the same name::
 
         config = Config(args=["prog", "-v"], env={"LANG": "C"},
-                        dirs={"/data": "./data"}, stdout=wasihost.CAPTURE,
+                        dirs=[("./data", "/data")], stdout=wasihost.CAPTURE,
                         timeout=5, max_memory=256 << 20)
+
+    ``dirs`` and ``ro_dirs`` read host first, as :meth:`preopen` and the
+    CLI's ``--dir HOST::GUEST``: ``(host, guest)`` pairs, ``"HOST::GUEST"``
+    strings, or a path alone (seen at the same path); the earlier dict form
+    is keyed by guest path (``{"/data": "./data"}``). Their errors name the
+    item (``dirs[0]``) and say which path is the host directory and which
+    the guest path.
 
     A timeout needs a module compiled by an interruptible engine and a fuel
     limit one with fuel (:class:`Engine`): otherwise making the instance
@@ -427,6 +459,7 @@ class Config(Handle):
     """
 
     _what = "config"
+    _timeout_ns = 0  # the timeout set (0: none), which TimedOut's message names
 
     def __init__(
         self,
@@ -434,8 +467,8 @@ class Config(Handle):
         args: Iterable[TextArg] | None = None,
         env: Mapping[TextArg, TextArg] | None = None,
         inherit_env: bool = False,
-        dirs: Mapping[str, PathArg] | None = None,
-        ro_dirs: Mapping[str, PathArg] | None = None,
+        dirs: DirsArg | None = None,
+        ro_dirs: DirsArg | None = None,
         stdin: StdinSource = None,
         stdout: OutputSink = None,
         stderr: OutputSink = None,
@@ -467,9 +500,14 @@ class Config(Handle):
             _validate.uint64(max_table_elements, "max_table_elements")
         if args is not None:
             args = _validate.arg_list(args, "args")
-        for what, m in (("env", env), ("dirs", dirs), ("ro_dirs", ro_dirs)):
-            if m is not None:
-                _validate.mapping(m, what)
+        if env is not None:
+            _validate.mapping(env, "env")
+        preopens = [
+            (item, readonly)
+            for what, m, readonly in (("dirs", dirs, False), ("ro_dirs", ro_dirs, True))
+            if m is not None
+            for item in _validate.preopens(m, what)
+        ]
         if max_open_fds is not None:
             _validate.size(max_open_fds, "max_open_fds")
         lib = _ffi.lib()
@@ -484,10 +522,8 @@ class Config(Handle):
                 self.push_args(args)
             if env is not None:
                 self.update_env(env)
-            for guest, host in (dirs or {}).items():
-                self.preopen(host, guest)
-            for guest, host in (ro_dirs or {}).items():
-                self.preopen(host, guest, readonly=True)
+            for (host, guest, label, from_dict), readonly in preopens:
+                self._preopen_item(host, guest, readonly, label, from_dict)
             if stdin is not None:
                 self.set_stdin(stdin)
             if stdout is not None:
@@ -498,6 +534,7 @@ class Config(Handle):
                 self.set_max_open_fds(max_open_fds)
             if timeout_ns:
                 self._apply(lib.wasihost_config_set_timeout_ns, timeout_ns)
+                self._timeout_ns = timeout_ns
             if fuel is not None:
                 self.set_fuel(fuel)
             if max_memory is not None:
@@ -586,7 +623,30 @@ class Config(Handle):
         """
         h, g = _bytes(host_path, "host_path"), _bytes(guest_path, "guest_path")
         flags = _ffi.WASIHOST_PREOPEN_READONLY if _validate.boolean(readonly, "readonly") else 0
-        return self._apply(_ffi.lib().wasihost_config_preopen_dir, h, len(h), g, len(g), flags)
+        try:
+            return self._apply(_ffi.lib().wasihost_config_preopen_dir, h, len(h), g, len(g), flags)
+        except WasiHostError as e:
+            raise _preopen_error(e, host_path, guest_path) from None
+
+    def _preopen_item(
+        self, host: Any, guest: Any, readonly: bool, label: str, from_dict: bool
+    ) -> None:
+        """One item of ``dirs=``/``ro_dirs=``: its messages name the item and each side."""
+        try:
+            self.preopen(host, guest, readonly=readonly)
+        except TypeError as e:
+            raise TypeError(f"{label}: {e}") from None
+        except WasiHostError as e:
+            hint = ""
+            missing = isinstance(e, FileNotFoundError)
+            if missing and from_dict and isinstance(guest, str) and os.path.isdir(guest):
+                # {"./data": "/data"}: the dict the other way round.
+                hint = (
+                    f" (the dict form is {{guest path: host directory}}: did you mean"
+                    f" {{{host!r}: {guest!r}}}, or [({guest!r}, {host!r})], host first"
+                    " as in Config.preopen and --dir HOST::GUEST?)"
+                )
+            raise make_error(e.kind, f"{label}: {e.message}{hint}", e.wasi_errno) from None
 
     def set_max_open_fds(self, n: int) -> Config:
         """The most fds the guest may hold open, stdio and preopens included (default 1024)."""
@@ -606,7 +666,9 @@ class Config(Handle):
         :class:`~wasihost.ConfigError`. ``seconds``: a finite number > 0.
         """
         ns = _validate.timeout_ns(seconds)
-        return self._apply(_ffi.lib().wasihost_config_set_timeout_ns, ns)
+        self._apply(_ffi.lib().wasihost_config_set_timeout_ns, ns)
+        self._timeout_ns = ns
+        return self
 
     def set_fuel(self, fuel: int) -> Config:
         """The instruction budget of each instance over its whole life, in fuel units.
@@ -955,14 +1017,23 @@ class Config(Handle):
 # --- Instance -----------------------------------------------------------------
 
 
-def _raise_after_call(err: int | None) -> None:
-    """After a C call that may run guest code: a callback's exception first, then ``err``."""
+def _raise_after_call(err: int | None, timeout_ns: int = 0) -> None:
+    """After a C call that may run guest code: a callback's exception first, then ``err``.
+
+    ``timeout_ns``: the timeout in force, which a :class:`~wasihost.TimedOut` names.
+    """
     pending = _callbacks.take_pending()
     if pending is not None:
         if err:
             take(err)  # freed; the callback's exception is the cause
         raise pending
-    check(err)
+    try:
+        check(err)
+    except TimedOut as e:
+        if timeout_ns:
+            e.message = f"the guest timed out after {timeout_ns / 1e9:g} s"
+            e.args = (e.message,)
+        raise
 
 
 class InterruptHandle(Handle):
@@ -1053,15 +1124,17 @@ class Instance(Handle):
                 h = None
                 if interrupt_handle is not None:
                     h = stack.enter_context(interrupt_handle._use())
+                timeout_ns = cfg._timeout_ns
                 _callbacks.clear_pending()
                 err = lib.wasihost_instance_new_with_handle(m, c, h, byref(out))
             if err and out.value:  # not by the contract; never leak it
                 lib.wasihost_instance_delete(out.value)
-            _raise_after_call(err)
+            _raise_after_call(err, timeout_ns)
         finally:
             if own_config:
                 cfg.close()
         super().__init__(out.value or 0, lib.wasihost_instance_delete)
+        self._timeout_ns = timeout_ns
         # The handle for interrupt(), made now: interrupt() must not need
         # the instance's lock, which a run holds.
         self._interrupter: InterruptHandle | None = None
@@ -1081,7 +1154,8 @@ class Instance(Handle):
         with self._use(exclusive=True, wait=False) as i:
             _callbacks.clear_pending()
             err = _ffi.lib().wasihost_instance_run(i, byref(code))
-        _raise_after_call(err)
+            timeout_ns = self._timeout_ns
+        _raise_after_call(err, timeout_ns)
         return int(code.value)
 
     def call(self, name: str, *args: WasmArg, results: int = 0) -> Any:
@@ -1114,7 +1188,8 @@ class Instance(Handle):
         with self._use(exclusive=True, wait=False) as i:
             _callbacks.clear_pending()
             err = _ffi.lib().wasihost_instance_call(i, n, len(n), argv, len(args), resv, results)
-        _raise_after_call(err)
+            timeout_ns = self._timeout_ns
+        _raise_after_call(err, timeout_ns)
         values = tuple(from_c(resv[k]) for k in range(results))
         if results == 0:
             return None
@@ -1174,6 +1249,7 @@ class Instance(Handle):
         ns = _validate.timeout_ns(seconds)
         with self._use(exclusive=True, wait=False) as i:
             check(_ffi.lib().wasihost_instance_set_timeout_ns(i, ns))
+            self._timeout_ns = ns
 
     @property
     def memory_limit_reached(self) -> bool:

@@ -12,6 +12,7 @@ from ._core import (
     DEVNULL,
     Capture,
     Config,
+    DirsArg,
     Engine,
     Instance,
     Module,
@@ -102,8 +103,8 @@ def run(
     argv0: TextArg | None = None,
     env: Mapping[TextArg, TextArg] | None = None,
     inherit_env: bool = False,
-    dirs: Mapping[str, PathArg] | None = None,
-    ro_dirs: Mapping[str, PathArg] | None = None,
+    dirs: DirsArg | None = None,
+    ro_dirs: DirsArg | None = None,
     stdin: StdinSource = DEVNULL,
     stdout: OutputSink = CAPTURE,
     stderr: OutputSink = CAPTURE,
@@ -129,7 +130,12 @@ def run(
     ``argv0`` (default: the path as given, or ``"module.wasm"``), then
     ``args``. It sees only what is granted: ``env`` (a dict; with
     ``inherit_env`` on top of the host's environment), ``dirs`` and
-    ``ro_dirs`` (``{guest path: host directory}``, read-write and read-only).
+    ``ro_dirs`` (read-write and read-only directories): lists read host
+    first, as :meth:`Config.preopen` and the CLI's ``--dir HOST::GUEST``:
+    ``[("./data", "/data")]``, ``["./data::/data"]``, or a path alone,
+    seen at the same path (``["/srv/files"]``). The earlier dict form is
+    keyed by guest path: ``{"/data": "./data"}``. A missing directory
+    raises ``FileNotFoundError`` naming the host directory and the guest path.
 
     stdio: ``stdin`` defaults to end of file and ``stdout``/``stderr`` to
     :data:`CAPTURE` (up to ``capture_limit`` bytes each, default 16 MiB);
@@ -194,9 +200,13 @@ def run(
         ("cache_allow_shared", cache_allow_shared),
     ):
         _validate.boolean(flag, what)
-    for what, m in (("env", env), ("dirs", dirs), ("ro_dirs", ro_dirs)):
-        if m is not None:
-            _validate.mapping(m, what)
+    if env is not None:
+        _validate.mapping(env, "env")
+    # An iterator is read once, here; Config gets the list.
+    if dirs is not None and not isinstance(dirs, Mapping):
+        dirs = [(host, guest) for host, guest, _, _ in _validate.preopens(dirs, "dirs")]
+    if ro_dirs is not None and not isinstance(ro_dirs, Mapping):
+        ro_dirs = [(host, guest) for host, guest, _, _ in _validate.preopens(ro_dirs, "ro_dirs")]
     if capture_limit is not None:
         capture_limit = _validate.size(capture_limit, "capture_limit")
     if max_open_fds is not None:

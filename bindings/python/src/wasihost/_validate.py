@@ -183,6 +183,58 @@ def mapping(value: Any, name: str) -> Mapping[Any, Any]:
     return value
 
 
+DIRS_FORMS = (
+    "a list of (host directory, guest path) pairs or 'HOST::GUEST' strings"
+    " (or the earlier {guest path: host directory} dict)"
+)
+
+
+def preopens(value: Any, name: str) -> list[tuple[Any, Any, str, bool]]:
+    """The directories of ``dirs=``/``ro_dirs=``: ``(host, guest, label, from_dict)`` each.
+
+    Read as :meth:`Config.preopen` and the CLI's ``--dir HOST::GUEST`` do,
+    host first: an iterable of ``(host, guest)`` pairs, of ``"HOST::GUEST"``
+    strings, or of ``HOST`` alone (a ``str`` or ``os.PathLike``: the guest
+    sees it at the same path). A mapping is the earlier form, keyed by guest
+    path: ``{guest path: host directory}``. ``label`` names the item in
+    messages (``dirs[0]``, ``dirs['/data']``). The types of the paths
+    themselves are checked by ``Config.preopen``.
+    """
+    if isinstance(value, Mapping):
+        return [(host, guest, f"{name}[{guest!r}]", True) for guest, host in value.items()]
+    if isinstance(value, TEXT_TYPES) or hasattr(value, "__fspath__"):
+        raise TypeError(
+            f"{name} must be {DIRS_FORMS}, not one {_type_name(value)}"
+            f" (write [{value!r}] for one directory)"
+        )
+    if not isinstance(value, Iterable):
+        raise TypeError(f"{name} must be {DIRS_FORMS}, not {_type_name(value)}")
+    out: list[tuple[Any, Any, str, bool]] = []
+    for idx, item in enumerate(value):
+        label = f"{name}[{idx}]"
+        if isinstance(item, tuple) and len(item) == 2:
+            host, guest = item
+        elif isinstance(item, str):
+            host, sep, guest = item.partition("::")
+            if not sep:
+                guest = host
+            if not host or not guest:
+                raise ValueError(
+                    f"{label} must be 'HOST::GUEST' (the host directory, then the guest path)"
+                    f" or 'HOST', not {item!r}"
+                )
+        elif hasattr(item, "__fspath__"):
+            host = guest = item
+        else:
+            shown = f"a tuple of {len(item)}" if isinstance(item, tuple) else _type_name(item)
+            raise TypeError(
+                f"{label} must be a (host directory, guest path) pair, a 'HOST::GUEST'"
+                f" string or a path, not {shown}"
+            )
+        out.append((host, guest, label, False))
+    return out
+
+
 def member(value: Any, enum_cls: type[enum.IntEnum], name: str) -> Any:
     """A member of ``enum_cls`` from itself, its int value or its name (any case)."""
     if isinstance(value, str):

@@ -8,7 +8,7 @@ built-in too, so ordinary handlers work::
     try:
         config.preopen("./missing", "/data")
     except FileNotFoundError as e:      # also a wasihost.ConfigError
-        print(e.wasi_errno, e)          # 44 preopen "/data" -> ...
+        print(e.wasi_errno, e)          # 44 cannot grant the host directory ...
 
 The C error is read into the exception (kind, message, errno, exit code)
 and freed at once: an exception never holds library memory, so it may be
@@ -237,6 +237,8 @@ class Interrupted(_GuestEnded):
 
 class TimedOut(Interrupted, TimeoutError):
     """The guest ran past its timeout (``timeout=`` of :class:`Config` or :func:`run`).
+
+    The message names it: ``the guest timed out after 0.5 s``.
 
     Also while it waited in a host call (a sleep, a read of stdin or of a
     pipe). A :class:`Interrupted` (code written for the earlier
