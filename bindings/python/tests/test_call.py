@@ -74,11 +74,49 @@ def test_multiple_and_no_results(inst: Instance) -> None:
 
 def test_type_mismatch_is_a_link_error_naming_the_type(inst: Instance) -> None:
     with pytest.raises(wasihost.LinkError, match=r"\(i32, i32\) -> \(i32\)"):
-        inst.call("add", 1, 2)  # results=0, but it returns one
+        inst.call("add", 1, 2, results=0)  # but it returns one
     with pytest.raises(wasihost.LinkError, match="i64"):
-        inst.call("add64", 1, 2, results=1)  # ints are i32 unless marked
-    with pytest.raises(wasihost.LinkError, match="no function named"):
+        inst.call("add64", 1, 2, results=1)  # with results=, ints are i32 unless marked
+    with pytest.raises(wasihost.LinkError, match=r"\(i32, i32\) -> \(i32\)"):
+        inst.call("add", 1)  # one argument short
+    with pytest.raises(wasihost.LinkError, match="i32"):
+        inst.call("add", i64(1), 2)  # a marker must match the parameter
+    with pytest.raises(wasihost.LinkError, match="nope"):
         inst.call("nope")
+    with pytest.raises(wasihost.LinkError, match="no function named"):
+        inst.call("nope", results=0)
+
+
+def test_results_and_argument_types_come_from_the_module(inst: Instance, calc: Module) -> None:
+    # No results= needed: the module says what each export returns and takes.
+    assert inst.call("add", 2, 3) == 5
+    assert inst.call("add64", 2**40, -1) == 2**40 - 1  # ints as the i64 parameters
+    assert inst.call("add64", 2**64 - 1, 0) == -1
+    assert inst.call("half32", 3.0) == 1.5  # a float as the f32 parameter
+    assert inst.call("mixed", 1, 2, 0.5, 0.25) == 3.75
+    assert inst.call("pair", 21) == (21, 42)
+    assert inst.call("bump") is None
+    with pytest.raises(OverflowError, match="argument 0"):
+        inst.call("add64", 2**64, 0)
+    with pytest.raises(OverflowError, match="argument 0"):
+        inst.call("half32", 1e39)
+    assert str(calc.export_type("mixed")) == "(i32, i64, f32, f64) -> (f64)"
+    t = calc.export_type("pair")
+    assert (t.params, t.results) == (("i32",), ("i32", "i64"))
+    assert calc.export_type("bump") == wasihost.FuncType((), ())
+    with pytest.raises(wasihost.LinkError, match="nope"):
+        calc.export_type("nope")
+
+
+def test_after_the_module_is_closed_results_is_needed() -> None:
+    m = Module.from_wat(WAT)
+    with Instance(m) as inst:
+        assert inst.call("add", 1, 2) == 3  # looked up while open: kept
+        m.close()
+        assert inst.call("add", 1, 5) == 6
+        assert inst.call("count", results=1) == 0
+        with pytest.raises(ValueError, match="module is closed.*results="):
+            inst.call("count")
 
 
 def test_bad_python_values(inst: Instance) -> None:

@@ -397,6 +397,67 @@ class Module(Handle):
         with self._use() as m:
             return bool(_ffi.lib().wasihost_module_has_export(m, b, len(b)))
 
+    def export_type(self, name: str) -> FuncType:
+        """The parameter and result types of the exported function ``name``.
+
+        Raises :class:`~wasihost.LinkError` when there is no such function, or
+        when it takes or returns a type other than i32, i64, f32 and f64
+        (v128, references), which :meth:`Instance.call` cannot pass.
+        """
+        params, results = self._export_kinds(_validate.export_name(name, "name"))
+        return FuncType(
+            tuple(_KIND_NAMES[k] for k in params), tuple(_KIND_NAMES[k] for k in results)
+        )
+
+    def _export_kinds(self, name: bytes) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """``wasihost_module_export_func_type``: the kinds of ``name``'s params and results."""
+        lib = _ffi.lib()
+        nparams, nresults = ctypes.c_size_t(), ctypes.c_size_t()
+        with self._use() as m:
+            # Sized by a first call, then filled.
+            check(
+                lib.wasihost_module_export_func_type(
+                    m, name, len(name), None, 0, byref(nparams), None, 0, byref(nresults)
+                )
+            )
+            params = (c_uint32 * max(nparams.value, 1))()
+            results = (c_uint32 * max(nresults.value, 1))()
+            check(
+                lib.wasihost_module_export_func_type(
+                    m,
+                    name,
+                    len(name),
+                    params,
+                    nparams.value,
+                    byref(nparams),
+                    results,
+                    nresults.value,
+                    byref(nresults),
+                )
+            )
+        return tuple(params[: nparams.value]), tuple(results[: nresults.value])
+
+
+_KIND_NAMES = {
+    _ffi.WASIHOST_VAL_I32: "i32",
+    _ffi.WASIHOST_VAL_I64: "i64",
+    _ffi.WASIHOST_VAL_F32: "f32",
+    _ffi.WASIHOST_VAL_F64: "f64",
+}
+
+
+@dataclass(frozen=True)
+class FuncType:
+    """An exported function's type (:meth:`Module.export_type`): value types by name."""
+
+    params: tuple[str, ...]
+    """The parameter types, ``"i32"``, ``"i64"``, ``"f32"`` or ``"f64"`` each."""
+    results: tuple[str, ...]
+    """The result types."""
+
+    def __str__(self) -> str:
+        return f"({', '.join(self.params)}) -> ({', '.join(self.results)})"
+
 
 # --- Config -------------------------------------------------------------------
 
@@ -1135,6 +1196,9 @@ class Instance(Handle):
                 cfg.close()
         super().__init__(out.value or 0, lib.wasihost_instance_delete)
         self._timeout_ns = timeout_ns
+        # call()'s types: the module's, looked up once per name.
+        self._module = module
+        self._types: dict[bytes, tuple[tuple[int, ...], tuple[int, ...]]] = {}
         # The handle for interrupt(), made now: interrupt() must not need
         # the instance's lock, which a run holds.
         self._interrupter: InterruptHandle | None = None
@@ -1158,32 +1222,58 @@ class Instance(Handle):
         _raise_after_call(err, timeout_ns)
         return int(code.value)
 
-    def call(self, name: str, *args: WasmArg, results: int = 0) -> Any:
+    def call(self, name: str, *args: WasmArg, results: int | None = None) -> Any:
         """Calls the exported function ``name`` with ``args``.
 
-        Arguments: an ``int`` is an i32 and a ``float`` an f64; other types
-        need a marker: ``wasihost.i64(5)``, ``wasihost.f32(1.5)`` (also
-        ``i32``, ``f64``). The types must match the function's exactly.
+        The function's type comes from the module (:meth:`Module.export_type`,
+        looked up once per name): an ``int`` is passed as the parameter's
+        i32 or i64, a ``float`` as its f32 or f64; a marker,
+        ``wasihost.i64(5)``, ``wasihost.f32(1.5)`` (also ``i32``, ``f64``),
+        must match the parameter's type. Returns None for no result, the
+        value for one (an ``int`` for i32/i64, a ``float`` for f32/f64), a
+        tuple for more. A wrong number of arguments, or a function that is
+        not exported, raises :class:`~wasihost.LinkError` naming the
+        function's type.
 
-        ``results`` is how many values the function returns (wasm has no
-        default; a wrong count raises :class:`~wasihost.LinkError` naming the
-        function's type; more than 1000, the most a wasm function can
-        return, raises ``ValueError``). Returns None for 0 results, the value for 1 (an
-        ``int`` for i32/i64, a ``float`` for f32/f64), a tuple for more.
+        ``results`` (optional, for code written when it was needed) is how
+        many values the function returns: given, nothing is looked up, an
+        ``int`` is an i32 and a ``float`` an f64, and a wrong count raises
+        :class:`~wasihost.LinkError`; more than 1000, the most a wasm
+        function can return, raises ``ValueError``. It is also the way to
+        call after the module was closed (the instance lives on, but its
+        types are the module's).
 
         A guest that calls ``proc_exit`` raises :class:`~wasihost.GuestExit`
         (its ``.code``); traps and interrupts raise as in :meth:`run`.
         """
-        results = _validate.size(results, "results")
-        if results > _MAX_RESULTS:
-            # Checked before the buffer for them is allocated.
-            raise ValueError(
-                f"results is {results}, but a wasm function returns at most {_MAX_RESULTS} values"
-            )
         n = _validate.export_name(name, "name")
+        params: tuple[int, ...] = ()
+        if results is None:
+            kinds = self._types.get(n)
+            if kinds is None:
+                try:
+                    kinds = self._module._export_kinds(n)
+                except ValueError:
+                    if self._module.closed and not self.closed:
+                        raise ValueError(
+                            f"cannot look up the type of {name!r}: the instance's module is"
+                            " closed (pass results=, the number of values it returns)"
+                        ) from None
+                    raise
+                self._types[n] = kinds
+            params, result_kinds = kinds
+            results = len(result_kinds)
+        else:
+            results = _validate.size(results, "results")
+            if results > _MAX_RESULTS:
+                # Checked before the buffer for them is allocated.
+                raise ValueError(
+                    f"results is {results}, but a wasm function returns at most"
+                    f" {_MAX_RESULTS} values"
+                )
         argv = (_ffi.wasihost_val_t * max(len(args), 1))()
         for idx, a in enumerate(args):
-            to_c(a, argv[idx], idx)
+            to_c(a, argv[idx], idx, params[idx] if idx < len(params) else None)
         resv = (_ffi.wasihost_val_t * max(results, 1))()
         with self._use(exclusive=True, wait=False) as i:
             _callbacks.clear_pending()

@@ -111,7 +111,9 @@ class _Spec:
             lib.wasihost_call_result_bytes(ptr, i, byref(size))
             sizes.append(size.value)
         self.result_sizes = tuple(sizes)
-        self.result_structs = tuple(bool(lib.wasihost_call_result_is_struct(ptr, i)) for i in range(m))
+        self.result_structs = tuple(
+            bool(lib.wasihost_call_result_is_struct(ptr, i)) for i in range(m)
+        )
         self.result_index = {r: i for i, r in enumerate(self.result_names)}
         # The calls whose iovecs the host fills (the library lets a handler write them).
         self.fills_iovecs = name in ("fd_read", "fd_pread", "sock_recv")

@@ -69,19 +69,31 @@ def f64(value: float) -> Value:
 WasmArg = Union[Value, int, float]
 
 
-def to_c(arg: WasmArg, out: _ffi.wasihost_val_t, index: int) -> None:
-    """Writes ``arg`` into ``out``: a Value as is, an int as i32, a float as f64."""
+def to_c(arg: WasmArg, out: _ffi.wasihost_val_t, index: int, kind: int | None = None) -> None:
+    """Writes ``arg`` into ``out``: a Value as is; an int as i32 and a float as f64,
+    or as the parameter's type ``kind`` (i64, f32) when it is known."""
     if isinstance(arg, Value):
         v = arg
     elif isinstance(arg, int):  # bool too: 0 or 1
-        try:
-            v = i32(arg)
-        except OverflowError:
-            raise OverflowError(
-                f"argument {index}: {arg} does not fit in i32; pass wasihost.i64({arg})"
-            ) from None
+        if kind == _ffi.WASIHOST_VAL_I64:
+            try:
+                v = i64(arg)
+            except OverflowError as e:
+                raise OverflowError(f"argument {index}: {e}") from None
+        else:
+            try:
+                v = i32(arg)
+            except OverflowError:
+                hint = f"; pass wasihost.i64({arg})" if kind is None else " (the parameter's type)"
+                raise OverflowError(f"argument {index}: {arg} does not fit in i32{hint}") from None
     elif isinstance(arg, float):
-        v = f64(arg)
+        if kind == _ffi.WASIHOST_VAL_F32:
+            try:
+                v = f32(arg)
+            except OverflowError as e:
+                raise OverflowError(f"argument {index}: {e}") from None
+        else:
+            v = f64(arg)
     else:
         raise TypeError(
             f"argument {index}: a wasm value is an int (i32), a float (f64) or"
