@@ -364,7 +364,12 @@ def _repo_root() -> Path | None:
 
 
 def candidates() -> list[tuple[str, Path | str]]:
-    """Where the library is looked for, in order: (how, path or name)."""
+    """Where the library is looked for, in order: (how, path or name).
+
+    First next to the package, where an installed wheel has it (``setup.py``
+    bundles it); then, for the package used from the repository's source,
+    the repository's builds; then the system's (``make install``).
+    """
     found: list[tuple[str, Path | str]] = []
     found.append(("next to the package", Path(__file__).resolve().parent / _SONAME))
     root = _repo_root()
@@ -403,8 +408,9 @@ def _load() -> ctypes.CDLL:
     raise LibraryNotFoundError(
         "cannot find the wasihost library (libwasihost_core.so). Looked in:\n  "
         + "\n  ".join(tried)
-        + f"\nBuild it (`make lib` or `make lib-debug` in the repository) or set"
-        f" ${LIBRARY_ENV} to its path."
+        + "\nInstall the package with its library (`pip install bindings/python` from the"
+        " repository builds a wheel that bundles it), build it (`make lib` or"
+        f" `make lib-debug` in the repository) or set ${LIBRARY_ENV} to its path."
     )
 
 
