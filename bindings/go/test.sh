@@ -5,7 +5,10 @@
 #
 # gofmt, go vet, go test (plain, -race, and with GODEBUG=cgocheck=1 GOGC=1),
 # then builds cmd/wasihost-run into bindings/go/bin and runs the shared CLI
-# cases (tests/cli/check.py) against it. The guests are compiled by the
+# cases (tests/cli/check.py) against it; then test_outside.sh builds a
+# program in a module outside the repository (shared and wasihost_static,
+# against a temporary install of build/lib/release, else build/lib/debug)
+# and runs the static one elsewhere. The guests are compiled by the
 # tests with clang --target=wasm32-wasi (`make deps` installs it).
 # -count=1: go test would otherwise reuse results across library rebuilds.
 set -euo pipefail
@@ -54,4 +57,9 @@ if [ -f "$CHECK" ]; then
 else
     echo "tests/cli/check.py not found: CLI conformance not checked" >&2
 fi
+# A module outside the repository, with replace: shared and static
+# builds against an installed prefix, the static ones run elsewhere.
+step test_outside.sh
+./test_outside.sh
+
 echo "bindings/go: all checks passed"

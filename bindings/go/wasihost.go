@@ -71,15 +71,22 @@
 //
 // # Linking
 //
-// The package links the shared library libwasihost_core built by the
-// repository, chosen with a build tag:
+// The package compiles against its own copy of the C header (wasihost.h)
+// and links the library libwasihost_core chosen by a build tag:
 //
-//   - no tag: build/lib/release (make lib), with an rpath to it;
-//   - -tags wasihost_debug: build/lib/debug (make lib-debug), as the
-//     tests use it;
-//   - -tags wasihost_system: an installed library (make install), found in
-//     the compiler's and linker's default paths or through CGO_CFLAGS and
-//     CGO_LDFLAGS.
+//   - no tag: an installed library (make install), through pkg-config
+//     (wasihost.pc; PKG_CONFIG_PATH for a prefix of one's own), found at
+//     run time through the rpath wasihost.pc gives;
+//   - -tags wasihost_static: the installed static library, through
+//     wasihost-static.pc: a self-contained binary;
+//   - -tags wasihost_ldflags: no flags and no pkg-config: CGO_LDFLAGS names
+//     the library;
+//   - -tags wasihost_dev: the library built in the checkout
+//     (build/lib/release, else build/lib/debug), with an rpath into it;
+//   - -tags wasihost_debug: the checkout's build/lib/debug (make
+//     lib-debug), as the tests use it.
+//
+// Without cgo (CGO_ENABLED=0) the package does not compile.
 package wasihost
 
 // #include <stdlib.h>

@@ -14,10 +14,10 @@
 // stderr passes through. Exit status: 0, 1 when the guest fails, 2 for a
 // usage error.
 //
-// Build it without tags after `make lib`, so that it links the release
-// library (build/lib/release), as run.py does:
+// Build it with -tags wasihost_dev after `make lib`, so that it links the
+// repository's release library (build/lib/release):
 //
-//	go build -o ../../build/bench-hooks/bench_go ./cmd/wasihost-bench-hooks
+//	go build -tags wasihost_dev -o ../../build/bench-hooks/bench_go ./cmd/wasihost-bench-hooks
 //
 // It warns on stderr when the library it runs with is a debug build.
 package main

@@ -116,16 +116,27 @@ func buildCCLI(dir string) (string, error) {
 	if _, err := os.Stat(src); err != nil {
 		return "", nil
 	}
-	var lib string
-	for _, p := range libProfiles {
-		lib = filepath.Join(repo, "build", "lib", p)
-		if _, err := os.Stat(filepath.Join(lib, "libwasihost_core.so")); err == nil {
-			break
-		}
-	}
 	out := filepath.Join(dir, "wasihost-run-c")
-	cmd := exec.Command("cc", "-O1", "-o", out, src, "-I", filepath.Join(repo, "include"),
-		"-L", lib, "-Wl,-rpath,"+lib, "-lwasihost_core")
+	args := []string{"-O1", "-o", out, src, "-I", filepath.Join(repo, "include")}
+	if len(libProfiles) == 0 {
+		// An installed library, as the package found it.
+		pc, err := exec.Command("pkg-config", "--cflags", "--libs", "wasihost").Output()
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "warning: pkg-config wasihost failed, not comparing with the C CLI: %v\n", err)
+			return "", nil
+		}
+		args = append(args, strings.Fields(string(pc))...)
+	} else {
+		var lib string
+		for _, p := range libProfiles {
+			lib = filepath.Join(repo, "build", "lib", p)
+			if _, err := os.Stat(filepath.Join(lib, "libwasihost_core.so")); err == nil {
+				break
+			}
+		}
+		args = append(args, "-L", lib, "-Wl,-rpath,"+lib, "-lwasihost_core")
+	}
+	cmd := exec.Command("cc", args...)
 	if b, err := cmd.CombinedOutput(); err != nil {
 		// Its author may be changing it: check the Go CLI alone.
 		fmt.Fprintf(os.Stderr, "warning: building the C CLI failed, not comparing with it: %v\n%s", err, b)

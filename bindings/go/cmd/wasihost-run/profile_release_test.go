@@ -1,4 +1,4 @@
-//go:build !wasihost_debug
+//go:build wasihost_dev && !wasihost_debug
 
 package main
 

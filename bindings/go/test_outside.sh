@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# Builds a Go program the way a user of the module would, outside the
+# repository, and checks that the static build is self-contained:
+#
+#   bindings/go/test_outside.sh          (run by bindings/go/test.sh)
+#
+# 1. installs the library into a temporary prefix (scripts/install.sh, from
+#    build/lib/release when it is there, else build/lib/debug;
+#    $WASIHOST_GO_OUTSIDE_LIB names another);
+# 2. makes a temporary module outside the repository whose go.mod has
+#    `replace wasihost.dev/wasihost => <repo>/bindings/go`, with
+#    testdata/outside/main.go, and builds it with PKG_CONFIG_PATH at the
+#    prefix: with the default tags (wasihost.pc, shared, rpath to the
+#    prefix), with -tags wasihost_static (wasihost-static.pc), and
+#    -tags wasihost_static again after `go mod vendor` (-mod=vendor);
+# 3. checks with readelf that the static binaries need no libwasihost and
+#    carry no rpath, copies them to another directory, deletes the prefix,
+#    and runs them there with an empty environment (no LD_LIBRARY_PATH, no
+#    PKG_CONFIG_PATH) on testdata/outside/hello.wat, checking their output
+#    and exit status (the shared one is run before the prefix goes).
+set -euo pipefail
+cd "$(dirname "$0")"
+GODIR=$PWD
+ROOT=$(cd ../.. && pwd)
+
+GO=${GO:-go}
+if ! command -v "$GO" >/dev/null && [ -x /usr/local/go/bin/go ]; then
+    GO=/usr/local/go/bin/go
+fi
+GO=$(command -v "$GO")
+
+LIBDIR=${WASIHOST_GO_OUTSIDE_LIB:-}
+if [ -z "$LIBDIR" ]; then
+    for p in release debug; do
+        if [ -e "$ROOT/build/lib/$p/libwasihost_core.a" ]; then
+            LIBDIR=$ROOT/build/lib/$p
+            break
+        fi
+    done
+fi
+[ -n "$LIBDIR" ] || { echo "test_outside.sh: no build/lib/{release,debug}: run \`make lib\` first" >&2; exit 1; }
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/wasihost-go-outside.XXXXXX")
+# (go's module and build caches are read-only files)
+trap 'chmod -R u+w "$TMP" 2>/dev/null; rm -rf "$TMP"' EXIT
+case $TMP in "$ROOT"/*) echo "test_outside.sh: $TMP is inside the repository" >&2; exit 1 ;; esac
+
+fail() {
+    echo "test_outside.sh: FAIL: $*" >&2
+    exit 1
+}
+
+echo "-- install $LIBDIR into a temporary prefix"
+"$ROOT/scripts/install.sh" "$TMP/prefix" "$LIBDIR" "$ROOT/include" >/dev/null
+
+echo "-- a module outside the repository, with replace"
+mkdir -p "$TMP/mod"
+cat >"$TMP/mod/go.mod" <<MOD
+module example.com/outside
+
+go 1.22
+
+require wasihost.dev/wasihost v0.0.0
+
+replace wasihost.dev/wasihost => $GODIR
+MOD
+cp testdata/outside/main.go "$TMP/mod/main.go"
+cp testdata/outside/hello.wat "$TMP/hello.wat"
+
+# A build as a new user's: no go.work, no network, and an empty build
+# cache: Go's cache does not key packages by pkg-config's output
+# (golang/go#24544), so with the user's cache a package built against an
+# earlier run's (deleted) prefix would be linked again.
+export GOCACHE=$TMP/gocache
+gobuild() {
+    (cd "$TMP/mod" && env GOWORK=off GOFLAGS= GOPROXY=off CGO_ENABLED=1 \
+        PKG_CONFIG_PATH="$TMP/prefix/lib/pkgconfig" CGO_CFLAGS= CGO_LDFLAGS= \
+        "$GO" build "$@")
+}
+gobuild -o "$TMP/out-shared" .
+gobuild -tags wasihost_static -o "$TMP/out-static" .
+(cd "$TMP/mod" && GOWORK=off GOFLAGS= GOPROXY=off "$GO" mod vendor)
+[ -f "$TMP/mod/vendor/wasihost.dev/wasihost/wasihost.h" ] || fail "go mod vendor did not copy wasihost.h"
+gobuild -mod=vendor -tags wasihost_static -o "$TMP/out-vendored" .
+
+# What each binary needs from the dynamic linker.
+needs() { readelf -d "$1" | sed -n 's/.*(\(NEEDED\|RPATH\|RUNPATH\)).*\[\(.*\)\]/\1 \2/p'; }
+
+expect="wasihost $(sed -n 's/^#define WASIHOST_VERSION_STRING "\(.*\)"/\1/p' "$ROOT/include/wasihost.h")
+hello from the guest"
+
+# run NAME BINARY: in $TMP/elsewhere, with an empty environment.
+run() {
+    local status=0 out
+    out=$(cd "$TMP/elsewhere" && env -i "./$1" hello.wat 2>&1) || status=$?
+    [ "$status" = 7 ] || fail "$1 exited $status, expected 7 (the guest's exit code); output:
+$out"
+    [ "$out" = "$expect" ] || fail "$1 printed
+$out
+expected
+$expect"
+    echo "$1: ran, exit status 7, output as expected"
+}
+
+mkdir "$TMP/elsewhere"
+cp "$TMP/hello.wat" "$TMP/elsewhere/"
+
+echo "-- the shared build: linked to the prefix through wasihost.pc's rpath"
+needs "$TMP/out-shared" | grep -q 'NEEDED libwasihost_core' || fail "the default build does not link libwasihost_core.so"
+needs "$TMP/out-shared" | grep -q "PATH $TMP/prefix/lib" || fail "the default build has no rpath to the prefix: $(needs "$TMP/out-shared")"
+cp "$TMP/out-shared" "$TMP/elsewhere/shared"
+run shared
+
+echo "-- the static builds: self-contained"
+for b in static vendored; do
+    n=$(needs "$TMP/out-$b")
+    echo "$b: $(echo "$n" | tr '\n' ' ')"
+    if echo "$n" | grep -q 'wasihost'; then fail "out-$b depends on libwasihost: $n"; fi
+    if echo "$n" | grep -q 'PATH'; then fail "out-$b has an rpath: $n"; fi
+    if ldd "$TMP/out-$b" | grep -q 'not found\|wasihost'; then fail "ldd out-$b: $(ldd "$TMP/out-$b")"; fi
+    cp "$TMP/out-$b" "$TMP/elsewhere/$b"
+done
+# Nothing of the prefix is left to find, and the shared binary now fails.
+rm -rf "$TMP/prefix" "$TMP/mod" "$TMP/gocache"
+for b in static vendored; do run "$b"; done
+if (cd "$TMP/elsewhere" && env -i ./shared hello.wat >/dev/null 2>&1); then
+    fail "the shared binary still runs without its prefix: the check proves nothing"
+fi
+echo "static binary: $(du -h "$TMP/elsewhere/static" | cut -f1) ($(stat -c %s "$TMP/elsewhere/static") bytes), from $LIBDIR"
+echo "test_outside.sh: passed"
