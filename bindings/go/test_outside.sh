@@ -7,12 +7,14 @@
 # 1. installs the library into a temporary prefix (scripts/install.sh, from
 #    build/lib/release when it is there, else build/lib/debug;
 #    $WASIHOST_GO_OUTSIDE_LIB names another);
-# 2. makes a temporary module outside the repository whose go.mod has
+# 2. runs the README's "Getting started" blocks with this test's paths: a
+#    temporary module outside the repository whose go.mod gets
 #    `replace wasihost.dev/wasihost => <repo>/bindings/go`, with
-#    testdata/outside/main.go, and builds it with PKG_CONFIG_PATH at the
-#    prefix: with the default tags (wasihost.pc, shared, rpath to the
-#    prefix), with -tags wasihost_static (wasihost-static.pc), and
-#    -tags wasihost_static again after `go mod vendor` (-mod=vendor);
+#    testdata/outside/main.go, built with PKG_CONFIG_PATH at the prefix
+#    with no tag (wasihost.pc: shared, rpath to the prefix) and with
+#    -tags wasihost_static (wasihost-static.pc); a second one through a
+#    go.work; then the first again after `go mod vendor` (-mod=vendor,
+#    static);
 # 3. checks with readelf that the static binaries need no libwasihost and
 #    carry no rpath, copies them to another directory, deletes the prefix,
 #    and runs them there with an empty environment (no LD_LIBRARY_PATH, no
@@ -53,35 +55,55 @@ fail() {
 echo "-- install $LIBDIR into a temporary prefix"
 "$ROOT/scripts/install.sh" "$TMP/prefix" "$LIBDIR" "$ROOT/include" >/dev/null
 
-echo "-- a module outside the repository, with replace"
-mkdir -p "$TMP/mod"
-cat >"$TMP/mod/go.mod" <<MOD
-module example.com/outside
-
-go 1.22
-
-require wasihost.dev/wasihost v0.0.0
-
-replace wasihost.dev/wasihost => $GODIR
-MOD
-cp testdata/outside/main.go "$TMP/mod/main.go"
-cp testdata/outside/hello.wat "$TMP/hello.wat"
-
-# A build as a new user's: no go.work, no network, and an empty build
+# The README's "Getting started" blocks (those after a `<!-- test_outside.sh
+# runs` line), with this test's paths: the prefix, the checkout, the module.
+snippet() {
+    awk -v n="$1" '/^<!-- test_outside.sh runs/ { m++; next }
+        m == n && /^```sh$/ { inblock = 1; next }
+        inblock && /^```$/ { exit }
+        inblock && !/^\.\// { print }' README.md |
+        sed -e "s|\$HOME/.local/wasihost|$TMP/prefix|g" -e "s|\$HOME/src/wasihost|$ROOT|g" \
+            -e "s|~/src/wasihost|$ROOT|g" -e "s|~/src/myapp|$2|g"
+}
+# newmodule DIR: what `go mod init` and the user's main.go make.
+newmodule() {
+    mkdir -p "$1"
+    printf 'module example.com/myapp\n\ngo 1.22\n' >"$1/go.mod"
+    cp testdata/outside/main.go "$1/main.go"
+}
+# A build as a new user's: no network, no CGO_* flags, and an empty build
 # cache: Go's cache does not key packages by pkg-config's output
 # (golang/go#24544), so with the user's cache a package built against an
 # earlier run's (deleted) prefix would be linked again.
 export GOCACHE=$TMP/gocache
-gobuild() {
-    (cd "$TMP/mod" && env GOWORK=off GOFLAGS= GOPROXY=off CGO_ENABLED=1 \
-        PKG_CONFIG_PATH="$TMP/prefix/lib/pkgconfig" CGO_CFLAGS= CGO_LDFLAGS= \
-        "$GO" build "$@")
+runsnippet() {
+    local script
+    script=$(snippet "$1" "$2")
+    [ -n "$script" ] || fail "README.md has no block $1 after a '<!-- test_outside.sh runs' line"
+    if echo "$script" | grep -q '\$HOME\|~'; then fail "README block $1 has a path this test does not replace: $script"; fi
+    echo "$script" | sed 's/^/    /'
+    env -u GOWORK GOFLAGS= GOPROXY=off CGO_ENABLED=1 CGO_CFLAGS= CGO_LDFLAGS= \
+        PATH="$(dirname "$GO"):$PATH" bash -euo pipefail -c "$script"
 }
-gobuild -o "$TMP/out-shared" .
-gobuild -tags wasihost_static -o "$TMP/out-static" .
-(cd "$TMP/mod" && GOWORK=off GOFLAGS= GOPROXY=off "$GO" mod vendor)
+cp testdata/outside/hello.wat "$TMP/hello.wat"
+
+echo "-- README: a module outside the repository, with replace"
+newmodule "$TMP/mod"
+runsnippet 1 "$TMP/mod"
+mv "$TMP/mod/myapp" "$TMP/out-shared"
+mv "$TMP/mod/myapp-static" "$TMP/out-static"
+
+echo "-- README: a module outside the repository, with go.work"
+newmodule "$TMP/mod-work"
+runsnippet 2 "$TMP/mod-work"
+mv "$TMP/mod-work/myapp" "$TMP/out-work"
+
+echo "-- the first module, vendored (go mod vendor), static"
+(cd "$TMP/mod" && env -u GOWORK GOFLAGS= GOPROXY=off "$GO" mod vendor)
 [ -f "$TMP/mod/vendor/wasihost.dev/wasihost/wasihost.h" ] || fail "go mod vendor did not copy wasihost.h"
-gobuild -mod=vendor -tags wasihost_static -o "$TMP/out-vendored" .
+(cd "$TMP/mod" && env -u GOWORK GOFLAGS= GOPROXY=off CGO_ENABLED=1 CGO_CFLAGS= CGO_LDFLAGS= \
+    PKG_CONFIG_PATH="$TMP/prefix/lib/pkgconfig" \
+    "$GO" build -mod=vendor -tags wasihost_static -o "$TMP/out-vendored" .)
 
 # What each binary needs from the dynamic linker.
 needs() { readelf -d "$1" | sed -n 's/.*(\(NEEDED\|RPATH\|RUNPATH\)).*\[\(.*\)\]/\1 \2/p'; }
@@ -105,11 +127,13 @@ $expect"
 mkdir "$TMP/elsewhere"
 cp "$TMP/hello.wat" "$TMP/elsewhere/"
 
-echo "-- the shared build: linked to the prefix through wasihost.pc's rpath"
-needs "$TMP/out-shared" | grep -q 'NEEDED libwasihost_core' || fail "the default build does not link libwasihost_core.so"
-needs "$TMP/out-shared" | grep -q "PATH $TMP/prefix/lib" || fail "the default build has no rpath to the prefix: $(needs "$TMP/out-shared")"
-cp "$TMP/out-shared" "$TMP/elsewhere/shared"
-run shared
+echo "-- the shared builds: linked to the prefix through wasihost.pc's rpath"
+for b in shared work; do
+    needs "$TMP/out-$b" | grep -q 'NEEDED libwasihost_core' || fail "out-$b does not link libwasihost_core.so"
+    needs "$TMP/out-$b" | grep -q "PATH $TMP/prefix/lib" || fail "out-$b has no rpath to the prefix: $(needs "$TMP/out-$b")"
+    cp "$TMP/out-$b" "$TMP/elsewhere/$b"
+    run "$b"
+done
 
 echo "-- the static builds: self-contained"
 for b in static vendored; do
@@ -121,7 +145,7 @@ for b in static vendored; do
     cp "$TMP/out-$b" "$TMP/elsewhere/$b"
 done
 # Nothing of the prefix is left to find, and the shared binary now fails.
-rm -rf "$TMP/prefix" "$TMP/mod" "$TMP/gocache"
+rm -rf "$TMP/prefix" "$TMP/mod" "$TMP/mod-work" "$TMP/gocache"
 for b in static vendored; do run "$b"; done
 if (cd "$TMP/elsewhere" && env -i ./shared hello.wat >/dev/null 2>&1); then
     fail "the shared binary still runs without its prefix: the check proves nothing"
