@@ -44,6 +44,7 @@ lib-debug:
 header:
 	$(CARGO) build --lib
 	cp "$$(ls -t target/debug/build/wasihost_core-*/out/wasihost.h | head -1)" include/wasihost.h
+	cp include/wasihost.h bindings/go/wasihost.h
 
 all: guests
 	$(CARGO) build --release

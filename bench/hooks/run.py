@@ -51,7 +51,7 @@ def build(go):
         "-Wl,-rpath," + RELEASE_LIB, "-lwasihost_core"])
     if go:
         env = dict(os.environ, CGO_ENABLED="1")
-        sh(["go", "build", "-o", os.path.join(BUILD, "bench_go"),
+        sh(["go", "build", "-tags", "wasihost_dev", "-o", os.path.join(BUILD, "bench_go"),
             "./cmd/wasihost-bench-hooks"], cwd=os.path.join(ROOT, "bindings", "go"), env=env)
 
 
