@@ -18,7 +18,7 @@ use super::{
 use crate::host::Clock;
 use crate::limits::Cancel;
 use crate::wasi_snapshot_preview1::calls::{
-    Call, CallHandler, CallSet, JsonLines, ParamKind, TraceEvent, Tracer, Verdict,
+    Call, CallHandler, CallSet, CallSpec, JsonLines, ParamKind, TraceEvent, Tracer, Verdict,
 };
 use crate::wasi_snapshot_preview1::types::{clockid, errno, timestamp};
 
@@ -449,27 +449,32 @@ unsafe fn call_mut<'a>(c: *mut wasihost_call_t) -> Option<&'a mut Call<'static, 
     }
 }
 
+/// The descriptor of the call behind a `wasihost_call_t` pointer (static,
+/// so it outlives the callback): what the name, kind and count getters
+/// read.
+fn spec_of(call: *const wasihost_call_t) -> Option<&'static CallSpec> {
+    // SAFETY: the contract of wasihost_call_t; only the call's `'static`
+    // descriptor leaves this function.
+    unsafe { call_ref(call) }.map(|(_, c)| c.spec())
+}
+
+/// A descriptor's NUL-terminated name as a C string, or NULL.
+fn c_name(name: Option<&'static str>) -> *const c_char {
+    name.map_or(std::ptr::null(), |n| n.as_ptr().cast())
+}
+
 /// The call's name, e.g. `"path_open"`: a static NUL-terminated string
 /// (NULL for a NULL call).
 #[unsafe(no_mangle)]
 pub extern "C" fn wasihost_call_name(call: *const wasihost_call_t) -> *const c_char {
-    guard_or(std::ptr::null(), || {
-        // SAFETY: the contract of wasihost_call_t.
-        match unsafe { call_ref(call) } {
-            Some((_, c)) => c.spec().c_name.as_ptr().cast(),
-            None => std::ptr::null(),
-        }
-    })
+    guard_or(std::ptr::null(), || c_name(spec_of(call).map(|s| s.c_name)))
 }
 
 /// The number of the call's arguments (the out-pointers are not
 /// arguments).
 #[unsafe(no_mangle)]
 pub extern "C" fn wasihost_call_arg_count(call: *const wasihost_call_t) -> usize {
-    guard_or(0, || {
-        // SAFETY: the contract of wasihost_call_t.
-        unsafe { call_ref(call) }.map_or(0, |(_, c)| c.spec().params.len())
-    })
+    guard_or(0, || spec_of(call).map_or(0, |s| s.params.len()))
 }
 
 /// The name of argument `index` as the witx spells it (`"path"`), a static
@@ -480,10 +485,11 @@ pub extern "C" fn wasihost_call_arg_name(
     index: usize,
 ) -> *const c_char {
     guard_or(std::ptr::null(), || {
-        // SAFETY: the contract of wasihost_call_t.
-        unsafe { call_ref(call) }
-            .and_then(|(_, c)| c.spec().params.get(index))
-            .map_or(std::ptr::null(), |p| p.c_name.as_ptr().cast())
+        c_name(
+            spec_of(call)
+                .and_then(|s| s.params.get(index))
+                .map(|p| p.c_name),
+        )
     })
 }
 
@@ -514,8 +520,7 @@ pub extern "C" fn wasihost_call_arg_index(
 #[unsafe(no_mangle)]
 pub extern "C" fn wasihost_call_arg_kind(call: *const wasihost_call_t, index: usize) -> u32 {
     guard_or(WASIHOST_ARG_INT, || {
-        // SAFETY: the contract of wasihost_call_t.
-        let kind = unsafe { call_ref(call) }.and_then(|(_, c)| c.spec().params.get(index));
+        let kind = spec_of(call).and_then(|s| s.params.get(index));
         match kind.map(|p| p.kind) {
             Some(ParamKind::Fd) => WASIHOST_ARG_FD,
             Some(ParamKind::Signed) => WASIHOST_ARG_SIGNED,
@@ -693,10 +698,7 @@ pub extern "C" fn wasihost_call_default(call: *mut wasihost_call_t) -> i32 {
 /// out-pointers on success).
 #[unsafe(no_mangle)]
 pub extern "C" fn wasihost_call_result_count(call: *const wasihost_call_t) -> usize {
-    guard_or(0, || {
-        // SAFETY: the contract of wasihost_call_t.
-        unsafe { call_ref(call) }.map_or(0, |(_, c)| c.spec().results.len())
-    })
+    guard_or(0, || spec_of(call).map_or(0, |s| s.results.len()))
 }
 
 /// The name of result `index` (`"opened_fd"`, `"nread"`), a static
@@ -707,10 +709,11 @@ pub extern "C" fn wasihost_call_result_name(
     index: usize,
 ) -> *const c_char {
     guard_or(std::ptr::null(), || {
-        // SAFETY: the contract of wasihost_call_t.
-        unsafe { call_ref(call) }
-            .and_then(|(_, c)| c.spec().results.get(index))
-            .map_or(std::ptr::null(), |r| r.c_name.as_ptr().cast())
+        c_name(
+            spec_of(call)
+                .and_then(|s| s.results.get(index))
+                .map(|r| r.c_name),
+        )
     })
 }
 
@@ -723,9 +726,8 @@ pub extern "C" fn wasihost_call_result_is_struct(
     index: usize,
 ) -> bool {
     guard_or(false, || {
-        // SAFETY: the contract of wasihost_call_t.
-        unsafe { call_ref(call) }
-            .and_then(|(_, c)| c.spec().results.get(index))
+        spec_of(call)
+            .and_then(|s| s.results.get(index))
             .is_some_and(|r| r.is_struct)
     })
 }

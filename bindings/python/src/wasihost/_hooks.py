@@ -119,6 +119,26 @@ class _Spec:
         self.fills_iovecs = name in ("fd_read", "fd_pread", "sock_recv")
 
 
+def _lookup(call: str, key: Key, index: dict[str, int], names: tuple[str, ...], what: str) -> int:
+    """The position of an argument or result (``what``) given by name or by
+    (possibly negative) position; ``KeyError``/``IndexError`` name the call."""
+    if isinstance(key, str):
+        i = index.get(key)
+        if i is None:
+            raise KeyError(
+                f"{call} has no {what} {key!r}; its {what}s: {', '.join(names) or 'none'}"
+            )
+        return i
+    i = operator.index(key)
+    n = len(names)
+    if i < 0:
+        i += n
+    if not 0 <= i < n:
+        article = "an" if what[0] in "aeiou" else "a"
+        raise IndexError(f"{call} has {n} {what}s, not {article} {what} {key}")
+    return i
+
+
 _specs: dict[bytes, _Spec] = {}
 
 
@@ -247,21 +267,7 @@ class Call:
 
     def _arg_index(self, key: Key) -> int:
         spec = self._spec
-        if isinstance(key, str):
-            i = spec.arg_index.get(key)
-            if i is None:
-                raise KeyError(
-                    f"{spec.name} has no argument {key!r}; its arguments:"
-                    f" {', '.join(spec.arg_names) or 'none'}"
-                )
-            return i
-        i = operator.index(key)
-        n = len(spec.arg_names)
-        if i < 0:
-            i += n
-        if not 0 <= i < n:
-            raise IndexError(f"{spec.name} has {n} arguments, not an argument {key}")
-        return i
+        return _lookup(spec.name, key, spec.arg_index, spec.arg_names, "argument")
 
     def arg_kind(self, key: Key) -> ArgKind:
         """How argument ``key`` (a name or an index) is read: an :class:`ArgKind`."""
@@ -455,21 +461,7 @@ class Call:
 
     def _result_index(self, key: Key) -> int:
         spec = self._spec
-        if isinstance(key, str):
-            i = spec.result_index.get(key)
-            if i is None:
-                raise KeyError(
-                    f"{spec.name} has no result {key!r}; its results:"
-                    f" {', '.join(spec.result_names) or 'none'}"
-                )
-            return i
-        i = operator.index(key)
-        n = len(spec.result_names)
-        if i < 0:
-            i += n
-        if not 0 <= i < n:
-            raise IndexError(f"{spec.name} has {n} results, not a result {key}")
-        return i
+        return _lookup(spec.name, key, spec.result_index, spec.result_names, "result")
 
     def result_buffer(self, key: Key) -> memoryview:
         """Result ``key`` in the layout of guest memory (a ``filestat`` as wasi/api.h's
