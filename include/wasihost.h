@@ -932,6 +932,13 @@ wasihost_error_t *wasihost_instance_new_with_handle(const wasihost_module_t *mod
 // without `_start` gives `WASIHOST_ERROR_KIND_LINK`.
 wasihost_error_t *wasihost_instance_run(wasihost_instance_t *instance, uint32_t *exit_code_out);
 
+// The type of the instance's exported function `name`, as
+// `wasihost_module_export_func_type` gives it for the module the instance
+// was made from (same arguments, counts and errors); it works after that
+// module was deleted. Bindings call it to learn how many results
+// `wasihost_instance_call` writes and which kinds it takes.
+wasihost_error_t *wasihost_instance_export_func_type(const wasihost_instance_t *instance, const uint8_t *name, size_t name_len, wasihost_valkind_t *params, size_t params_cap, size_t *nparams_out, wasihost_valkind_t *results, size_t results_cap, size_t *nresults_out);
+
 // Calls the exported function `name` (`name_len` bytes of UTF-8) with
 // `nargs` values at `args`, writing its `nresults` results to `results`.
 // The kinds and counts must match the function's type exactly (an error

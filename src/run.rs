@@ -713,6 +713,13 @@ impl<T: NativeWasiImports> Instance<T> {
     pub fn wasmtime(&self) -> wasmtime::Instance {
         self.instance
     }
+
+    /// The compiled module this instance was made from: its exports and
+    /// their types (`module().get_export(name)`), valid after the
+    /// [`Module`] it came from is dropped.
+    pub fn module(&self) -> &wasmtime::Module {
+        self.instance.module(&self.store)
+    }
 }
 
 /// How a guest's run or call ended.

@@ -569,7 +569,28 @@ static void test_export_func_type(void) {
               WASIHOST_ERROR_KIND_INVALID_ARGUMENT, "params");
     CHECK_ERR(wasihost_module_export_func_type(m, B("mix"), p, 3, NULL, r, 2, &nr),
               WASIHOST_ERROR_KIND_INVALID_ARGUMENT, "nparams_out");
+
+    /* The same from an instance, after its module was deleted. */
+    wasihost_config_t *cfg = wasihost_config_new();
+    wasihost_instance_t *inst = NULL;
+    CHECK_OK(wasihost_instance_new(m, cfg, &inst));
+    wasihost_config_delete(cfg);
     wasihost_module_delete(m);
+    REQUIRE(inst != NULL);
+    wasihost_valkind_t ip[3] = {9, 9, 9}, ir[2] = {9, 9};
+    np = nr = 99;
+    CHECK_OK(wasihost_instance_export_func_type(inst, B("mix"), ip, 3, &np, ir, 2, &nr));
+    CHECK_EQ_U(np, 3);
+    CHECK_EQ_U(nr, 2);
+    CHECK_EQ_U(ip[1], WASIHOST_VAL_I64);
+    CHECK_EQ_U(ir[0], WASIHOST_VAL_F64);
+    CHECK_ERR(wasihost_instance_export_func_type(inst, B("memory"), NULL, 0, &np, NULL, 0, &nr),
+              WASIHOST_ERROR_KIND_LINK, "no function named \"memory\"");
+    CHECK_ERR(wasihost_instance_export_func_type(inst, B("vec"), NULL, 0, &np, NULL, 0, &nr),
+              WASIHOST_ERROR_KIND_LINK, "v128");
+    CHECK_ERR(wasihost_instance_export_func_type(NULL, B("mix"), NULL, 0, &np, NULL, 0, &nr),
+              WASIHOST_ERROR_KIND_INVALID_ARGUMENT, "instance");
+    wasihost_instance_delete(inst);
 }
 
 static const struct test_case tests[] = {

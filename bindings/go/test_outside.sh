@@ -13,8 +13,9 @@
 #    testdata/outside/main.go, built with PKG_CONFIG_PATH at the prefix
 #    with no tag (wasihost.pc: shared, rpath to the prefix) and with
 #    -tags wasihost_static (wasihost-static.pc); a second one through a
-#    go.work; then the first again after `go mod vendor` (-mod=vendor,
-#    static);
+#    go.work; the top README's "Getting started in Go" (its block and its
+#    main.go: go mod init, replace, static); then the first again after
+#    `go mod vendor` (-mod=vendor, static);
 # 3. checks with readelf that the static binaries need no libwasihost and
 #    carry no rpath, copies them to another directory, deletes the prefix,
 #    and runs them there with an empty environment (no LD_LIBRARY_PATH, no
@@ -98,6 +99,22 @@ newmodule "$TMP/mod-work"
 runsnippet 2 "$TMP/mod-work"
 mv "$TMP/mod-work/myapp" "$TMP/out-work"
 
+echo "-- the top README's Getting started in Go: its main.go, static"
+mkdir -p "$TMP/top"
+awk '/^\/\/ main\.go:/{on=1} on&&/^```/{exit} on{print}' "$ROOT/README.md" >"$TMP/top/main.go"
+[ -s "$TMP/top/main.go" ] || fail "README.md has no main.go in Getting started in Go"
+script=$(awk '/^<!-- test_outside.sh runs/ { m = 1; next }
+    m && /^```sh$/ { inblock = 1; next }
+    inblock && /^```$/ { exit }
+    inblock && !/^\.\// { print }' "$ROOT/README.md" |
+    sed -e "s|\$HOME/.local/wasihost|$TMP/prefix|g" -e "s|\$HOME/src/wasihost|$ROOT|g" -e "s|~/src/hello|$TMP/top|g")
+[ -n "$script" ] || fail "README.md has no block after a '<!-- test_outside.sh runs' line"
+if echo "$script" | grep -q '\$HOME\|~'; then fail "README's Go block has a path this test does not replace: $script"; fi
+echo "$script" | sed 's/^/    /'
+env -u GOWORK GOFLAGS= GOPROXY=off CGO_ENABLED=1 CGO_CFLAGS= CGO_LDFLAGS= \
+    PATH="$(dirname "$GO"):$PATH" bash -euo pipefail -c "$script"
+mv "$TMP/top/hello" "$TMP/out-top"
+
 echo "-- the first module, vendored (go mod vendor), static"
 (cd "$TMP/mod" && env -u GOWORK GOFLAGS= GOPROXY=off "$GO" mod vendor)
 [ -f "$TMP/mod/vendor/wasihost.dev/wasihost/wasihost.h" ] || fail "go mod vendor did not copy wasihost.h"
@@ -136,7 +153,7 @@ for b in shared work; do
 done
 
 echo "-- the static builds: self-contained"
-for b in static vendored; do
+for b in static vendored top; do
     n=$(needs "$TMP/out-$b")
     echo "$b: $(echo "$n" | tr '\n' ' ')"
     if echo "$n" | grep -q 'wasihost'; then fail "out-$b depends on libwasihost: $n"; fi
@@ -147,6 +164,9 @@ done
 # Nothing of the prefix is left to find, and the shared binary now fails.
 rm -rf "$TMP/prefix" "$TMP/mod" "$TMP/mod-work" "$TMP/gocache"
 for b in static vendored; do run "$b"; done
+out=$(cd "$TMP/elsewhere" && env -i ./top 2>&1) || fail "the README's Go program failed: $out"
+[ "$out" = "hello from wasm" ] || fail "the README's Go program printed '$out', expected 'hello from wasm'"
+echo "top: ran, printed hello from wasm"
 if (cd "$TMP/elsewhere" && env -i ./shared hello.wat >/dev/null 2>&1); then
     fail "the shared binary still runs without its prefix: the check proves nothing"
 fi

@@ -252,6 +252,44 @@ pub extern "C" fn wasihost_instance_run(
     })
 }
 
+/// The type of the instance's exported function `name`, as
+/// `wasihost_module_export_func_type` gives it for the module the instance
+/// was made from (same arguments, counts and errors); it works after that
+/// module was deleted. Bindings call it to learn how many results
+/// `wasihost_instance_call` writes and which kinds it takes.
+#[unsafe(no_mangle)]
+pub extern "C" fn wasihost_instance_export_func_type(
+    instance: *const wasihost_instance_t,
+    name: *const u8,
+    name_len: usize,
+    params: *mut wasihost_valkind_t,
+    params_cap: usize,
+    nparams_out: *mut usize,
+    results: *mut wasihost_valkind_t,
+    results_cap: usize,
+    nresults_out: *mut usize,
+) -> *mut wasihost_error_t {
+    guard(|| {
+        // SAFETY: NULL or a live instance, by the contract.
+        let inst = unsafe { arg_ref(instance, "instance") }?;
+        // SAFETY: the other pointers are as `export_func_type` needs, by
+        // this function's contract.
+        unsafe {
+            super::module::export_func_type(
+                inst.instance.module(),
+                name,
+                name_len,
+                params,
+                params_cap,
+                nparams_out,
+                results,
+                results_cap,
+                nresults_out,
+            )
+        }
+    })
+}
+
 /// Calls the exported function `name` (`name_len` bytes of UTF-8) with
 /// `nargs` values at `args`, writing its `nresults` results to `results`.
 /// The kinds and counts must match the function's type exactly (an error

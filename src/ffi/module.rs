@@ -332,36 +332,73 @@ pub extern "C" fn wasihost_module_export_func_type(
     nresults_out: *mut usize,
 ) -> *mut wasihost_error_t {
     guard(|| {
-        // SAFETY: NULL or live pointers, by the contract.
+        // SAFETY: NULL or a live module, by the contract.
         let module = unsafe { arg_ref(module, "module") }?;
-        let name = unsafe { arg_str(name, name_len, "name") }?;
-        let nparams_out = unsafe { arg_mut(nparams_out, "nparams_out") }?;
-        let nresults_out = unsafe { arg_mut(nresults_out, "nresults_out") }?;
-        let ty = match module.module.wasmtime().get_export(name) {
-            Some(wasmtime::ExternType::Func(f)) => f,
-            _ => {
-                return Err(FfiError::from(crate::Error::new(
-                    crate::ErrorKind::Link,
-                    format!("the module exports no function named {name:?}"),
-                )));
-            }
-        };
-        let kinds = |types: &mut dyn Iterator<Item = wasmtime::ValType>| {
-            types
-                .map(|t| valkind_of(&t, name))
-                .collect::<Result<Vec<_>, FfiError>>()
-        };
-        let p = kinds(&mut ty.params())?;
-        let r = kinds(&mut ty.results())?;
-        // SAFETY: NULL or `cap` writable elements, by the contract.
+        // SAFETY: the other pointers are as `export_func_type` needs, by
+        // this function's contract (the same as that one's).
         unsafe {
-            copy_kinds(&p, params, params_cap, "params")?;
-            copy_kinds(&r, results, results_cap, "results")?;
+            export_func_type(
+                module.module.wasmtime(),
+                name,
+                name_len,
+                params,
+                params_cap,
+                nparams_out,
+                results,
+                results_cap,
+                nresults_out,
+            )
         }
-        write_out(nparams_out, p.len());
-        write_out(nresults_out, r.len());
-        Ok(())
     })
+}
+
+/// `wasihost_module_export_func_type` and
+/// `wasihost_instance_export_func_type` over a wasmtime module.
+///
+/// # Safety
+/// `name` is NULL or `name_len` readable bytes; `params` and `results` are
+/// NULL or their caps' writable elements; the two counts are NULL or
+/// writable.
+#[allow(clippy::too_many_arguments)]
+pub(crate) unsafe fn export_func_type(
+    module: &wasmtime::Module,
+    name: *const u8,
+    name_len: usize,
+    params: *mut wasihost_valkind_t,
+    params_cap: usize,
+    nparams_out: *mut usize,
+    results: *mut wasihost_valkind_t,
+    results_cap: usize,
+    nresults_out: *mut usize,
+) -> Result<(), FfiError> {
+    // SAFETY: NULL or live pointers, by this function's contract.
+    let name = unsafe { arg_str(name, name_len, "name") }?;
+    let nparams_out = unsafe { arg_mut(nparams_out, "nparams_out") }?;
+    let nresults_out = unsafe { arg_mut(nresults_out, "nresults_out") }?;
+    let ty = match module.get_export(name) {
+        Some(wasmtime::ExternType::Func(f)) => f,
+        _ => {
+            return Err(FfiError::from(crate::Error::new(
+                crate::ErrorKind::Link,
+                format!("the module exports no function named {name:?}"),
+            )));
+        }
+    };
+    let kinds = |types: &mut dyn Iterator<Item = wasmtime::ValType>| {
+        types
+            .map(|t| valkind_of(&t, name))
+            .collect::<Result<Vec<_>, FfiError>>()
+    };
+    let p = kinds(&mut ty.params())?;
+    let r = kinds(&mut ty.results())?;
+    // SAFETY: NULL or `cap` writable elements, by this function's contract.
+    unsafe {
+        copy_kinds(&p, params, params_cap, "params")?;
+        copy_kinds(&r, results, results_cap, "results")?;
+    }
+    write_out(nparams_out, p.len());
+    write_out(nresults_out, r.len());
+    Ok(())
 }
 
 /// The `WASIHOST_VAL_*` kind of a wasm value type, or an error naming the

@@ -4,7 +4,8 @@
 bundles it stripped in a ``py3-none-linux_<arch>`` wheel; ``auditwheel
 repair`` gives it its ``manylinux`` tag; a fresh virtualenv in a temporary
 directory installs it (and, before, ``pip install bindings/python`` from
-the source folder) and runs a guest with no ``WASIHOST_LIBRARY``, no
+the source folder, as the top README's "Getting started in Python" says,
+running its ``hello.py``) and runs a guest with no ``WASIHOST_LIBRARY``, no
 ``PYTHONPATH`` and no ``LD_LIBRARY_PATH``. The source folder stays clean.
 
 Needs PyPI for the build's own dependencies (setuptools) and for
@@ -121,6 +122,25 @@ def venv(path: Path) -> Path:
     return path / "bin" / "python"
 
 
+def readme_block(fence: str, marker: str) -> str:
+    """The top README's first ``fence`` block at or after the line starting with ``marker``.
+
+    A marker inside the block (``# hello.py:``) is part of it; one before the
+    block (an HTML comment) is not.
+    """
+    lines = (REPO / "README.md").read_text().splitlines(keepends=True)
+    start = next((i for i, line in enumerate(lines) if line.startswith(marker)), None)
+    assert start is not None, f"README.md has no line starting with {marker!r}"
+    if lines[start].startswith("<!--"):
+        start += 1
+        assert lines[start].rstrip() == fence, f"no {fence} block after {marker!r} in README.md"
+        start += 1
+    else:
+        assert lines[start - 1].rstrip() == fence, f"{marker!r} does not open a {fence} block"
+    end = next(i for i in range(start, len(lines)) if lines[i].rstrip() == "```")
+    return "".join(lines[start:end])
+
+
 def probe(py: Path, cwd: Path) -> tuple[Path, str]:
     """Runs PROBE with ``py``: (the library it loaded, what the guest did)."""
     p = subprocess.run(
@@ -188,10 +208,29 @@ def test_the_wheel_installs_and_runs_a_guest_outside_the_repository(
     )
     assert m, repaired.name
 
-    # A fresh virtualenv outside the repository, and a directory with nothing in it.
-    py = venv(tmp_path / "venv")
+    # The top README's "Getting started in Python", with this test's paths:
+    # a fresh virtualenv outside the repository, ``pip install
+    # ./bindings/python`` from the source folder, and its hello.py run in a
+    # directory with nothing else in it.
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
+    (elsewhere / "hello.py").write_text(readme_block("```python", "# hello.py:"))
+    script = readme_block("```sh", "<!-- test_wheel.py runs").replace(
+        "~/venvs/wasihost", str(tmp_path / "venv")
+    )
+    script = script.replace("./bindings/python", str(PKG_ROOT)).replace(
+        "python3 -m venv", f"{sys.executable} -m venv"
+    )
+    assert "~" not in script and "$HOME" not in script, script
+    out = sh(
+        ["bash", "-euo", "pipefail", "-c", script],
+        elsewhere,
+        "README: Getting started in Python",
+        env=pip_env,
+    )
+    assert out.endswith("hello from wasm\n"), out
+    assert build_leftovers() == before, "pip install wrote into bindings/python"
+    py = tmp_path / "venv" / "bin" / "python"
     site = Path(
         subprocess.run(
             [str(py), "-c", "import sysconfig; print(sysconfig.get_path('platlib'))"],
@@ -201,15 +240,6 @@ def test_the_wheel_installs_and_runs_a_guest_outside_the_repository(
         ).stdout.strip()
     )
     expected = ("3", "b'hello from a wheel\\n'")
-
-    # pip install bindings/python (from the source folder) ...
-    sh(
-        [py, "-m", "pip", "install", PKG_ROOT],
-        elsewhere,
-        "pip install bindings/python",
-        env=pip_env,
-    )
-    assert build_leftovers() == before, "pip install wrote into bindings/python"
     lib, result = probe(py, elsewhere)
     assert lib == site / "wasihost" / "libwasihost_core.so"
     assert tuple(result.split(" ", 1)) == expected
