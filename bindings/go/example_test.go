@@ -123,16 +123,50 @@ func ExampleInstance_Call() {
 	defer inst.Close()
 
 	ctx := context.Background()
-	sum, err := inst.Call(ctx, "add", 1, wasihost.I64(40), wasihost.I64(2))
+	sum, err := inst.Call(ctx, "add", wasihost.I64(40), wasihost.I64(2))
 	if err != nil {
 		log.Fatal(err)
 	}
-	qr, err := inst.Call(ctx, "divmod", 2, wasihost.I32(17), wasihost.I32(5))
+	qr, err := inst.Call(ctx, "divmod", wasihost.I32(17), wasihost.I32(5))
 	if err != nil {
 		log.Fatal(err)
 	}
 	fmt.Println(sum[0].I64(), qr[0].I32(), qr[1].I32(), qr)
-	// Output: 42 3 2 [i32:3 i32:2]
+
+	// Arguments that do not match the function's type are refused before
+	// anything runs, with an error that names the type.
+	_, err = inst.Call(ctx, "add", wasihost.I64(40))
+	fmt.Println(errors.Is(err, wasihost.KindLink))
+	fmt.Println(err)
+	// Output:
+	// 42 3 2 [i32:3 i32:2]
+	// true
+	// wasihost: link: function "add" has type (i64, i64) -> (i64), but was called with 1 argument (i64)
+}
+
+// An export's type: the kinds of its parameters and results. An instance
+// knows the types of its exports even after its module is closed.
+func ExampleInstance_ExportType() {
+	engine, _ := wasihost.NewEngine()
+	defer engine.Close()
+	module, _ := wasihost.NewModuleFromWAT(engine, `(module
+	  (memory (export "memory") 1)
+	  (func (export "scale") (param f64 i32) (result f64)
+	    (f64.mul (local.get 0) (f64.convert_i32_s (local.get 1)))))`)
+	inst, _ := wasihost.NewInstance(module, nil)
+	defer inst.Close()
+
+	t, _ := module.ExportType("scale")
+	fmt.Println(t, t.Params[0] == wasihost.ValF64)
+	module.Close()
+	t, _ = inst.ExportType("scale")
+	fmt.Println(t)
+	_, err := inst.ExportType("memory")
+	fmt.Println(err)
+	// Output:
+	// (f64, i32) -> (f64) true
+	// (f64, i32) -> (f64)
+	// wasihost: link: the module exports no function named "memory"
 }
 
 // A context's deadline stops a guest, even one in an endless loop; the
@@ -176,7 +210,7 @@ func ExampleConfig_SetTimeout() {
 	err := inst.Run(context.Background())
 	fmt.Println(errors.Is(err, wasihost.KindTimeout))
 	// A timeout ends one call: the instance can be called again.
-	got, _ := inst.Call(context.Background(), "grow", 1)
+	got, _ := inst.Call(context.Background(), "grow")
 	fmt.Println(got[0], inst.MemoryLimitReached())
 	// Output:
 	// true

@@ -77,7 +77,7 @@ func hooksInstance(t *testing.T, cfg *wasihost.Config) *wasihost.Instance {
 // call2 calls an export of hooksWAT that returns (errno, value).
 func call2(t *testing.T, inst *wasihost.Instance, name string, args ...wasihost.Value) (wasihost.Errno, int64, error) {
 	t.Helper()
-	res, err := inst.Call(context.Background(), name, 2, args...)
+	res, err := inst.Call(context.Background(), name, args...)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -341,7 +341,7 @@ func loadString(t *testing.T, inst *wasihost.Instance, off, n int) string {
 	t.Helper()
 	var b []byte
 	for k := 0; k < n; k += 8 {
-		res, err := inst.Call(context.Background(), "load64", 1, wasihost.I32(int32(off+k)))
+		res, err := inst.Call(context.Background(), "load64", wasihost.I32(int32(off+k)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -424,7 +424,7 @@ func TestHandlerPanic(t *testing.T) {
 		return c.Default()
 	}, wasihost.OnPanic(wasihost.ErrnoIO)))
 	inst := hooksInstance(t, cfg2)
-	res, err := inst.Call(context.Background(), "now", 2, wasihost.I32(1))
+	res, err := inst.Call(context.Background(), "now", wasihost.I32(1))
 	if !errors.As(err, &pe) || !errors.Is(err, fs.ErrClosed) || errors.As(err, &e) || res != nil {
 		t.Fatalf("OnPanic: %v, %v", res, err)
 	}
@@ -539,7 +539,7 @@ func TestHandlerShared(t *testing.T) {
 				if panics {
 					id = int32(wasihost.ClockProcessCPUTime)
 				}
-				res, err := inst.Call(context.Background(), "now", 2, wasihost.I32(id))
+				res, err := inst.Call(context.Background(), "now", wasihost.I32(id))
 				var pe *wasihost.CallbackPanicError
 				if panics != errors.As(err, &pe) || (!panics && (err != nil || res[0].I32() != 0)) {
 					errs <- fmt.Errorf("worker %d round %d: %v, %v", w, k, res, err)
@@ -599,7 +599,7 @@ func TestProcExitHandler(t *testing.T) {
 		after.Store(true)
 		return e
 	}))
-	_, err := hooksInstance(t, cfg).Call(context.Background(), "exit", 0, wasihost.I32(42))
+	_, err := hooksInstance(t, cfg).Call(context.Background(), "exit", wasihost.I32(42))
 	var exit *wasihost.ExitError
 	if !errors.As(err, &exit) || exit.Code != 42 || !after.Load() {
 		t.Fatalf("%v (handler went on: %v)", err, after.Load())
@@ -632,7 +632,7 @@ func TestTraceFunc(t *testing.T) {
 		t.Fatalf("rand(3): %v", err)
 	}
 	inst2 := hooksInstance(t, cfg)
-	if _, err := inst2.Call(context.Background(), "exit", 0, wasihost.I32(5)); err == nil {
+	if _, err := inst2.Call(context.Background(), "exit", wasihost.I32(5)); err == nil {
 		t.Fatal("exit: no error")
 	}
 	mu.Lock()
@@ -766,7 +766,7 @@ func TestTraceReplacedAndRemoved(t *testing.T) {
 	}
 	must(t, cfg.SetTraceFunc(func(*wasihost.TraceEvent) { panic("tracer bug") }, ""))
 	inst := hooksInstance(t, cfg)
-	res, err := inst.Call(context.Background(), "now", 2, wasihost.I32(1))
+	res, err := inst.Call(context.Background(), "now", wasihost.I32(1))
 	var pe *wasihost.CallbackPanicError
 	if !errors.As(err, &pe) || pe.Callback != "trace function" || errors.Is(err, wasihost.KindTrap) {
 		t.Fatalf("%v %v", res, err)
@@ -845,7 +845,7 @@ func TestSetClock(t *testing.T) {
 	if e, _ := mustCall2(t, inst, "now", wasihost.I32(2)); e != wasihost.ErrnoNotsup {
 		t.Errorf("process clock: %v", e)
 	}
-	res, err := inst.Call(context.Background(), "now", 2, wasihost.I32(3))
+	res, err := inst.Call(context.Background(), "now", wasihost.I32(3))
 	var pe *wasihost.CallbackPanicError
 	if !errors.As(err, &pe) || pe.Callback != "clock" || res != nil {
 		t.Errorf("panic: %v %v", res, err)

@@ -36,6 +36,13 @@ type Instance struct {
 	intrMu sync.Mutex // guards intr, which Interrupt uses from any goroutine
 	// intr stops the instance; nil on an engine without interruption.
 	intr *C.wasihost_interrupt_handle_t
+
+	// types are the export types looked up so far (by ExportType and
+	// Call), by name. Read under typesMu alone, so that a known type
+	// does not wait for a call in progress; written and cleared under mu
+	// and typesMu (mu first), while ptr is live.
+	typesMu sync.Mutex
+	types   map[string]FuncType
 }
 
 // NewInstance instantiates module with what config grants (a nil config
@@ -187,6 +194,9 @@ func (i *Instance) Close() error {
 	}
 	C.wasihost_instance_delete(i.ptr)
 	i.ptr = nil
+	i.typesMu.Lock()
+	i.types = nil
+	i.typesMu.Unlock()
 	i.intrMu.Lock()
 	C.wasihost_interrupt_handle_delete(i.intr)
 	i.intr = nil
@@ -424,22 +434,33 @@ func (i *Instance) Run(ctx context.Context) error {
 	})
 }
 
-// Call calls the exported function name with args and returns its results;
-// nresults, the number of results, and the types of args must match the
-// function's type exactly (else an *Error of kind [KindLink] says what the
-// function takes). A guest that calls proc_exit gives an *ExitError, with
+// Call calls the exported function name with args and returns its
+// results, as many as the function returns, of its result kinds (an empty
+// slice for none). The function's type comes from the instance
+// ([Instance.ExportType], looked up once per name and kept), so Call
+// works after the module was closed. Before anything runs, args must
+// match the function's parameters in number and kinds ([I64] for an i64
+// parameter, ...): else an *Error of kind [KindLink] names the function's
+// type, e.g. `function "add" has type (i64, i64) -> (i64), but was called
+// with 1 argument (i64)`; so does a name that is no exported function, or
+// a function that takes or returns a type Call cannot pass (v128,
+// references). A guest that calls proc_exit gives an *ExitError, with
 // any code, 0 included; traps, interrupts, timeouts, fuel, panics in
 // callbacks and what ctx may be are as for [Instance.Run].
-func (i *Instance) Call(ctx context.Context, name string, nresults int, args ...Value) ([]Value, error) {
-	if nresults < 0 {
-		return nil, errorf(KindInvalidArgument, "nresults %d is negative", nresults)
+func (i *Instance) Call(ctx context.Context, name string, args ...Value) ([]Value, error) {
+	t, err := i.exportType(name)
+	if err != nil {
+		return nil, err
+	}
+	if err := t.checkArgs(name, args); err != nil {
+		return nil, err
 	}
 	cargs := make([]C.wasihost_val_t, len(args))
 	for k, a := range args {
 		a.toC(&cargs[k])
 	}
-	cres := make([]C.wasihost_val_t, nresults)
-	err := i.enter(ctx, "Call", func(p *C.wasihost_instance_t, call C.uintptr_t) error {
+	cres := make([]C.wasihost_val_t, len(t.Results))
+	err = i.enter(ctx, "Call", func(p *C.wasihost_instance_t, call C.uintptr_t) error {
 		np, nn := stringArg(name)
 		var ap, rp *C.wasihost_val_t
 		if len(cargs) > 0 {
@@ -457,7 +478,7 @@ func (i *Instance) Call(ctx context.Context, name string, nresults int, args ...
 	if err != nil {
 		return nil, err
 	}
-	results := make([]Value, nresults)
+	results := make([]Value, len(cres))
 	for k := range cres {
 		results[k] = valueFromC(&cres[k])
 	}

@@ -144,13 +144,13 @@ func TestTimeoutPerCall(t *testing.T) {
 	bg := context.Background()
 	count := func(want int32) {
 		t.Helper()
-		got, err := inst.Call(bg, "count", 1)
+		got, err := inst.Call(bg, "count")
 		if err != nil || got[0].I32() != want {
 			t.Fatalf("count = %v, %v; want %d", got, err, want)
 		}
 	}
 	must(t, inst.SetTimeout(100*time.Millisecond))
-	_, err = inst.Call(bg, "spin", 0)
+	_, err = inst.Call(bg, "spin")
 	var e *wasihost.Error
 	if !errors.As(err, &e) || e.Kind != wasihost.KindTimeout || errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("SetTimeout: %v", err)
@@ -160,7 +160,7 @@ func TestTimeoutPerCall(t *testing.T) {
 	// context's.
 	must(t, inst.SetTimeout(time.Hour))
 	ctx, cancel := context.WithTimeout(bg, 100*time.Millisecond)
-	_, err = inst.Call(ctx, "spin", 0)
+	_, err = inst.Call(ctx, "spin")
 	cancel()
 	if !errors.Is(err, wasihost.KindTimeout) || !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("a deadline: %v", err)
@@ -169,7 +169,7 @@ func TestTimeoutPerCall(t *testing.T) {
 	// A farther one: the instance's timeout.
 	must(t, inst.SetTimeout(100*time.Millisecond))
 	ctx, cancel = context.WithTimeout(bg, time.Hour)
-	_, err = inst.Call(ctx, "spin", 0)
+	_, err = inst.Call(ctx, "spin")
 	cancel()
 	if !errors.Is(err, wasihost.KindTimeout) || errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("a farther deadline: %v", err)
@@ -177,7 +177,7 @@ func TestTimeoutPerCall(t *testing.T) {
 	count(3)
 	// A deadline already past: nothing runs.
 	ctx, cancel = context.WithDeadline(bg, time.Now().Add(-time.Second))
-	_, err = inst.Call(ctx, "count", 1)
+	_, err = inst.Call(ctx, "count")
 	cancel()
 	if !errors.Is(err, wasihost.KindTimeout) || !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("a past deadline: %v", err)
@@ -186,7 +186,7 @@ func TestTimeoutPerCall(t *testing.T) {
 	// No timeout any more: a call with a deadline still ends.
 	must(t, inst.SetTimeout(0))
 	ctx, cancel = context.WithTimeoutCause(bg, 50*time.Millisecond, errors.New("my deadline"))
-	_, err = inst.Call(ctx, "spin", 0)
+	_, err = inst.Call(ctx, "spin")
 	cancel()
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("no timeout, a deadline: %v", err)
@@ -323,7 +323,7 @@ func TestPlainEngineRefuses(t *testing.T) {
 	if inst.Interruptible() {
 		t.Error("an instance of a plain engine says it is interruptible")
 	}
-	_, err = inst.Call(ctx, "count", 1)
+	_, err = inst.Call(ctx, "count")
 	isConfig("Call with a cancellable context", err, "Interruptible()")
 	tctx, tcancel := context.WithTimeout(context.Background(), time.Hour)
 	defer tcancel()
@@ -332,7 +332,7 @@ func TestPlainEngineRefuses(t *testing.T) {
 	must(t, inst.SetTimeout(0)) // no timeout is fine
 	inst.Interrupt()            // a no-op
 	// Nothing ran, and a context that is never done works.
-	got, err := inst.Call(context.WithoutCancel(ctx), "count", 1)
+	got, err := inst.Call(context.WithoutCancel(ctx), "count")
 	if err != nil || got[0].I32() != 1 {
 		t.Fatalf("count = %v, %v", got, err)
 	}
@@ -350,7 +350,7 @@ func TestTrapCode(t *testing.T) {
 	if !errors.As(err, &e) || e.Kind != wasihost.KindTrap || e.Trap != wasihost.TrapUnreachable || !errors.Is(err, wasihost.KindTrap) {
 		t.Fatalf("err = %v, want an unreachable trap", err)
 	}
-	_, err = inst.Call(context.Background(), "div", 1, wasihost.I32(0))
+	_, err = inst.Call(context.Background(), "div", wasihost.I32(0))
 	if !errors.As(err, &e) || e.Trap != wasihost.TrapIntegerDivisionByZero {
 		t.Fatalf("err = %v, want a division by zero", err)
 	}

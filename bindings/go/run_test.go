@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"strings"
 	"sync"
@@ -134,13 +135,13 @@ func TestCall(t *testing.T) {
 	must(t, err)
 	defer inst.Close()
 	ctx := context.Background()
-	check := func(name string, nres int, args []wasihost.Value, want ...wasihost.Value) {
+	check := func(name string, args []wasihost.Value, want ...wasihost.Value) {
 		t.Helper()
-		got, err := inst.Call(ctx, name, nres, args...)
+		got, err := inst.Call(ctx, name, args...)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		if fmt.Sprint(got) != fmt.Sprint(want) {
+		if len(got) != len(want) || fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Fatalf("%s%v = %v, want %v", name, args, got, want)
 		}
 		for k := range got {
@@ -150,49 +151,60 @@ func TestCall(t *testing.T) {
 		}
 	}
 	v := func(vals ...wasihost.Value) []wasihost.Value { return vals }
-	check("add_i32", 1, v(wasihost.I32(40), wasihost.I32(2)), wasihost.I32(42))
-	check("add_i32", 1, v(wasihost.I32(math.MaxInt32), wasihost.I32(1)), wasihost.I32(math.MinInt32))
-	check("add_i64", 1, v(wasihost.I64(1<<40), wasihost.I64(-1)), wasihost.I64(1<<40-1))
-	check("mul_f32", 1, v(wasihost.F32(1.5), wasihost.F32(-4)), wasihost.F32(-6))
-	check("div_f64", 1, v(wasihost.F64(1), wasihost.F64(4)), wasihost.F64(0.25))
-	check("swap", 2, v(wasihost.I64(-7), wasihost.I32(9)), wasihost.I32(9), wasihost.I64(-7))
-	check("count", 1, nil, wasihost.I32(1))
-	check("count", 1, nil, wasihost.I32(2)) // the instance keeps its state
+	check("add_i32", v(wasihost.I32(40), wasihost.I32(2)), wasihost.I32(42))
+	check("add_i32", v(wasihost.I32(math.MaxInt32), wasihost.I32(1)), wasihost.I32(math.MinInt32))
+	check("add_i64", v(wasihost.I64(1<<40), wasihost.I64(-1)), wasihost.I64(1<<40-1))
+	check("mul_f32", v(wasihost.F32(1.5), wasihost.F32(-4)), wasihost.F32(-6))
+	check("div_f64", v(wasihost.F64(1), wasihost.F64(4)), wasihost.F64(0.25))
+	check("swap", v(wasihost.I64(-7), wasihost.I32(9)), wasihost.I32(9), wasihost.I64(-7))
+	check("count", nil, wasihost.I32(1))
+	check("count", nil, wasihost.I32(2)) // the instance keeps its state
 
-	got, err := inst.Call(ctx, "div_f64", 1, wasihost.F64(1), wasihost.F64(0))
+	got, err := inst.Call(ctx, "div_f64", wasihost.F64(1), wasihost.F64(0))
 	if err != nil || !math.IsInf(got[0].F64(), 1) || got[0].Kind() != wasihost.ValF64 {
 		t.Fatalf("1/0 = %v, %v", got, err)
 	}
 
+	// Checked before the call: the message names the function's type (as
+	// Python's Instance.call does) and what was passed.
 	var e *wasihost.Error
 	for _, c := range []struct {
 		name string
-		nres int
 		args []wasihost.Value
+		want string
 	}{
-		{"add_i32", 1, v(wasihost.I32(1))},                  // too few args
-		{"add_i32", 1, v(wasihost.I64(1), wasihost.I32(1))}, // wrong type
-		{"add_i32", 2, v(wasihost.I32(1), wasihost.I32(1))}, // wrong result count
-		{"missing", 0, nil},                                 // no such export
-		{"memory", 0, nil},                                  // not a function
+		{"add_i32", v(wasihost.I32(1)), // too few args
+			`function "add_i32" has type (i32, i32) -> (i32), but was called with 1 argument (i32)`},
+		{"add_i32", v(wasihost.I32(1), wasihost.I32(2), wasihost.I32(3)), // too many
+			`function "add_i32" has type (i32, i32) -> (i32), but was called with 3 arguments (i32, i32, i32)`},
+		{"count", v(wasihost.I32(1)),
+			`function "count" has type () -> (i32), but was called with 1 argument (i32)`},
+		{"add_i64", v(wasihost.I64(1)),
+			`function "add_i64" has type (i64, i64) -> (i64), but was called with 1 argument (i64)`},
+		{"add_i32", v(wasihost.I64(1), wasihost.I32(1)), // wrong kind
+			`function "add_i32" has type (i32, i32) -> (i32), but was called with (i64, i32): argument 0 is an i64, not an i32`},
+		{"swap", v(wasihost.I64(1), wasihost.F32(1)),
+			`function "swap" has type (i64, i32) -> (i32, i64), but was called with (i64, f32): argument 1 is an f32, not an i32`},
+		{"add_i64", v(wasihost.I32(1), wasihost.I32(2)), // an I32 is not widened
+			`argument 0 is an i32, not an i64`},
+		{"missing", nil, `the module exports no function named "missing"`}, // no such export
+		{"memory", nil, `the module exports no function named "memory"`},   // not a function
 	} {
-		if _, err := inst.Call(ctx, c.name, c.nres, c.args...); !errors.As(err, &e) || e.Kind != wasihost.KindLink {
-			t.Errorf("Call(%s, %d, %v) = %v, want a link error", c.name, c.nres, c.args, err)
+		_, err := inst.Call(ctx, c.name, c.args...)
+		if !errors.As(err, &e) || e.Kind != wasihost.KindLink || !strings.Contains(e.Message, c.want) {
+			t.Errorf("Call(%s, %v) = %v, want a link error with %q", c.name, c.args, err, c.want)
 		}
 	}
-	if _, err := inst.Call(ctx, "add_i32", -1); err == nil {
-		t.Error("nresults -1 accepted")
-	}
-	check("count", 1, nil, wasihost.I32(3)) // errors before the call ran nothing
+	check("count", nil, wasihost.I32(3)) // errors before the call ran nothing
 
-	if _, err := inst.Call(ctx, "trap", 0); !errors.As(err, &e) || e.Kind != wasihost.KindTrap {
+	if _, err := inst.Call(ctx, "trap"); !errors.As(err, &e) || e.Kind != wasihost.KindTrap {
 		t.Errorf("trap: %v", err)
 	}
 	var ee *wasihost.ExitError
 	for _, code := range []int32{0, 9} {
 		inst, err := wasihost.NewInstance(watModule(t, exportsWAT), nil)
 		must(t, err)
-		_, err = inst.Call(ctx, "exit", 0, wasihost.I32(code))
+		_, err = inst.Call(ctx, "exit", wasihost.I32(code))
 		if !errors.As(err, &ee) || ee.ExitCode() != int(code) {
 			t.Errorf("exit(%d) in a call: %v", code, err)
 		}
@@ -261,10 +273,10 @@ func TestCancelCall(t *testing.T) {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	myCause := errors.New("my cause")
 	cancelCase(t, "Call", func(ctx context.Context) error {
-		_, err := inst.Call(ctx, "spin", 0)
+		_, err := inst.Call(ctx, "spin")
 		return err
 	}, ctx, func() { cancel(myCause) }, context.Canceled)
-	if _, err := inst.Call(ctx, "spin", 0); !errors.Is(err, myCause) || !errors.Is(err, context.Canceled) {
+	if _, err := inst.Call(ctx, "spin"); !errors.Is(err, myCause) || !errors.Is(err, context.Canceled) {
 		t.Fatalf("the cause: %v", err)
 	}
 }
@@ -292,17 +304,17 @@ func TestContextDoneBeforeRun(t *testing.T) {
 	defer inst.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := inst.Call(ctx, "count", 1); !errors.Is(err, context.Canceled) {
+	if _, err := inst.Call(ctx, "count"); !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v", err)
 	}
 	// Nothing ran, and the instance was not interrupted.
-	got, err := inst.Call(context.Background(), "count", 1)
+	got, err := inst.Call(context.Background(), "count")
 	if err != nil || got[0].I32() != 1 {
 		t.Fatalf("count = %v, %v", got, err)
 	}
 	// A nil context is allowed, as Background.
 	//lint:ignore SA1012 documented
-	if _, err := inst.Call(nil, "count", 1); err != nil { //nolint:staticcheck
+	if _, err := inst.Call(nil, "count"); err != nil { //nolint:staticcheck
 		t.Fatal(err)
 	}
 }
@@ -346,7 +358,7 @@ func TestUseAfterClose(t *testing.T) {
 	must(t, eng.Close())
 	must(t, mod.Close())
 	must(t, cfg.Close())
-	if got, err := inst.Call(context.Background(), "add_i32", 1, wasihost.I32(1), wasihost.I32(2)); err != nil || got[0].I32() != 3 {
+	if got, err := inst.Call(context.Background(), "add_i32", wasihost.I32(1), wasihost.I32(2)); err != nil || got[0].I32() != 3 {
 		t.Fatalf("instance after closing its engine, module and config: %v, %v", got, err)
 	}
 	must(t, inst.Close())
@@ -372,7 +384,7 @@ func TestUseAfterClose(t *testing.T) {
 	closed("SetStdout", cfg.SetStdout(&bytes.Buffer{}))
 	closed("CaptureOutput", cfg.CaptureOutput(wasihost.Stdout, 1))
 	closed("Run", inst.Run(context.Background()))
-	closed("Call", func() error { _, err := inst.Call(context.Background(), "count", 1); return err }())
+	closed("Call", func() error { _, err := inst.Call(context.Background(), "count"); return err }())
 	closed("Capture", func() error { _, err := inst.Capture(wasihost.Stdout); return err }())
 	if mod.HasExport("add_i32") {
 		t.Error("HasExport after Close")
@@ -630,7 +642,7 @@ func TestConcurrentEngines(t *testing.T) {
 			}
 			defer inst.Close()
 			for i := range 100 {
-				got, err := inst.Call(context.Background(), "add_i32", 1, wasihost.I32(int32(k)), wasihost.I32(int32(i)))
+				got, err := inst.Call(context.Background(), "add_i32", wasihost.I32(int32(k)), wasihost.I32(int32(i)))
 				if err != nil || got[0].I32() != int32(k+i) {
 					t.Errorf("add: %v, %v", got, err)
 					return
@@ -688,7 +700,7 @@ func TestInterruptIsolation(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		_, err := looping.Call(ctx, "spin", 0)
+		_, err := looping.Call(ctx, "spin")
 		done <- err
 	}()
 	time.Sleep(20 * time.Millisecond)
@@ -697,7 +709,7 @@ func TestInterruptIsolation(t *testing.T) {
 		t.Fatalf("the looping instance: %v", err)
 	}
 	for i := range 3 {
-		got, err := other.Call(context.Background(), "count", 1)
+		got, err := other.Call(context.Background(), "count")
 		if err != nil || got[0].I32() != int32(i+1) {
 			t.Fatalf("the other instance: %v, %v", got, err)
 		}
@@ -705,7 +717,193 @@ func TestInterruptIsolation(t *testing.T) {
 	fresh, err := wasihost.NewInstance(mod, nil)
 	must(t, err)
 	defer fresh.Close()
-	if _, err := fresh.Call(context.Background(), "count", 1); err != nil {
+	if _, err := fresh.Call(context.Background(), "count"); err != nil {
 		t.Fatalf("a new instance: %v", err)
+	}
+}
+
+const typesWAT = `(module
+  (memory (export "memory") 1)
+  (global (export "g") i32 (i32.const 0))
+  (func (export "mixed") (param i32 i64 f32 f64) (result f64 i32)
+    (f64.add (f64.convert_i64_s (local.get 1)) (local.get 3)) (local.get 0))
+  (func (export "none"))
+  (func (export "vec") (param i32 v128) (result i32) (local.get 0))
+  (func (export "vec_out") (result v128) (v128.const i64x2 0 0))
+  (func (export "ref") (param funcref)))`
+
+func TestExportType(t *testing.T) {
+	mod := watModule(t, typesWAT)
+	inst, err := wasihost.NewInstance(mod, nil)
+	must(t, err)
+	defer inst.Close()
+	queries := map[string]func(string) (wasihost.FuncType, error){
+		"Module":   mod.ExportType,
+		"Instance": inst.ExportType,
+	}
+	for what, exportType := range queries {
+		ft, err := exportType("mixed")
+		must(t, err)
+		want := wasihost.FuncType{
+			Params:  []wasihost.ValueKind{wasihost.ValI32, wasihost.ValI64, wasihost.ValF32, wasihost.ValF64},
+			Results: []wasihost.ValueKind{wasihost.ValF64, wasihost.ValI32},
+		}
+		if !reflect.DeepEqual(ft, want) {
+			t.Errorf("%s.ExportType(mixed) = %#v, want %#v", what, ft, want)
+		}
+		if got := ft.String(); got != "(i32, i64, f32, f64) -> (f64, i32)" {
+			t.Errorf("%s: String() = %q", what, got)
+		}
+		ft, err = exportType("none")
+		must(t, err)
+		if len(ft.Params) != 0 || len(ft.Results) != 0 || ft.String() != "() -> ()" {
+			t.Errorf("%s.ExportType(none) = %#v, %q", what, ft, ft)
+		}
+
+		var e *wasihost.Error
+		for _, c := range []struct{ name, want string }{
+			{"nope", `the module exports no function named "nope"`},
+			{"memory", `the module exports no function named "memory"`},
+			{"g", `the module exports no function named "g"`},
+			{"vec", `export "vec" takes or returns a v128`},
+			{"vec_out", `export "vec_out" takes or returns a v128`},
+			{"ref", `export "ref" takes or returns a (ref null func)`},
+		} {
+			_, err := exportType(c.name)
+			if !errors.As(err, &e) || e.Kind != wasihost.KindLink || !strings.Contains(e.Message, c.want) {
+				t.Errorf("%s.ExportType(%s) = %v, want a link error with %q", what, c.name, err, c.want)
+			}
+		}
+	}
+	// Call refuses what it cannot pass, naming the type, before running
+	// anything.
+	var e *wasihost.Error
+	if _, err := inst.Call(context.Background(), "vec", wasihost.I32(1)); !errors.As(err, &e) || e.Kind != wasihost.KindLink || !strings.Contains(e.Message, "v128") {
+		t.Errorf("Call(vec) = %v, want a link error naming v128", err)
+	}
+
+	// What ExportType returns is the caller's: changing it changes
+	// neither a later answer nor Call.
+	ft, err := inst.ExportType("mixed")
+	must(t, err)
+	ft.Params[0] = wasihost.ValF64
+	ft.Results = ft.Results[:0]
+	again, err := inst.ExportType("mixed")
+	must(t, err)
+	if again.String() != "(i32, i64, f32, f64) -> (f64, i32)" {
+		t.Errorf("the instance's type changed with the caller's copy: %v", again)
+	}
+	got, err := inst.Call(context.Background(), "mixed", wasihost.I32(7), wasihost.I64(2), wasihost.F32(0), wasihost.F64(0.5))
+	if err != nil || fmt.Sprint(got) != "[f64:2.5 i32:7]" {
+		t.Errorf("Call(mixed) = %v, %v", got, err)
+	}
+
+	must(t, mod.Close())
+	if _, err := mod.ExportType("mixed"); !errors.Is(err, wasihost.ErrClosed) {
+		t.Errorf("Module.ExportType after Close: %v, want ErrClosed", err)
+	}
+	must(t, inst.Close())
+	if _, err := inst.ExportType("mixed"); !errors.Is(err, wasihost.ErrClosed) {
+		t.Errorf("Instance.ExportType after Close: %v, want ErrClosed (also for a type it looked up)", err)
+	}
+	if _, err := inst.Call(context.Background(), "mixed", wasihost.I32(1)); !errors.Is(err, wasihost.ErrClosed) {
+		t.Errorf("Call with wrong arguments after Close: %v, want ErrClosed", err)
+	}
+}
+
+// An instance learns its exports' types itself: after its module is
+// closed, Call and ExportType work for functions never looked up before.
+func TestCallAfterModuleClose(t *testing.T) {
+	mod := watModule(t, exportsWAT)
+	inst, err := wasihost.NewInstance(mod, nil)
+	must(t, err)
+	defer inst.Close()
+	must(t, mod.Close())
+	ctx := context.Background()
+
+	got, err := inst.Call(ctx, "swap", wasihost.I64(-7), wasihost.I32(9))
+	if err != nil || fmt.Sprint(got) != "[i32:9 i64:-7]" {
+		t.Fatalf("swap after the module's Close = %v, %v", got, err)
+	}
+	got, err = inst.Call(ctx, "count")
+	if err != nil || len(got) != 1 || got[0] != wasihost.I32(1) {
+		t.Fatalf("count after the module's Close = %v, %v", got, err)
+	}
+	ft, err := inst.ExportType("mul_f32")
+	if err != nil || ft.String() != "(f32, f32) -> (f32)" {
+		t.Fatalf("ExportType(mul_f32) after the module's Close = %v, %v", ft, err)
+	}
+	got, err = inst.Call(ctx, "exit_not_there")
+	var e *wasihost.Error
+	if !errors.As(err, &e) || e.Kind != wasihost.KindLink || !strings.Contains(e.Message, `"exit_not_there"`) {
+		t.Fatalf("missing export after the module's Close = %v, %v", got, err)
+	}
+	_, err = inst.Call(ctx, "add_i64", wasihost.I64(1))
+	if !errors.As(err, &e) || e.Kind != wasihost.KindLink || !strings.Contains(e.Message, "(i64, i64) -> (i64)") {
+		t.Fatalf("wrong argument count after the module's Close = %v", err)
+	}
+}
+
+// Goroutines share one instance: its type cache is guarded (run with -race),
+// and a cached type does not wait for a call in progress.
+func TestExportTypeConcurrent(t *testing.T) {
+	eng, err := wasihost.NewEngine(wasihost.Interruptible())
+	must(t, err)
+	defer eng.Close()
+	inst, err := wasihost.NewInstance(watModuleOn(t, eng, exportsWAT), nil)
+	must(t, err)
+	defer inst.Close()
+	names := []string{"add_i32", "add_i64", "mul_f32", "div_f64", "swap", "count"}
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := 0; k < 20; k++ {
+				name := names[(g+k)%len(names)]
+				if _, err := inst.ExportType(name); err != nil {
+					errs <- err
+					return
+				}
+				if got, err := inst.Call(context.Background(), "add_i32", wasihost.I32(int32(g)), wasihost.I32(int32(k))); err != nil || got[0].I32() != int32(g+k) {
+					errs <- fmt.Errorf("add_i32(%d, %d) = %v, %v", g, k, got, err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+
+	// While a call runs (holding the instance), a known type comes at once.
+	if _, err := inst.ExportType("spin"); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { _, err := inst.Call(ctx, "spin"); done <- err }()
+	asked := make(chan struct{})
+	go func() {
+		defer close(asked)
+		for k := 0; k < 20; k++ { // several times, most during the call
+			if ft, err := inst.ExportType("spin"); err != nil || ft.String() != "() -> ()" {
+				t.Errorf("ExportType(spin) during a call = %v, %v", ft, err)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}()
+	select {
+	case <-asked:
+	case <-time.After(10 * time.Second):
+		t.Error("ExportType of a known type waited for the call in progress")
+	}
+	cancel()
+	<-asked
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Errorf("spin, cancelled: %v", err)
 	}
 }
