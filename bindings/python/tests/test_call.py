@@ -108,15 +108,62 @@ def test_results_and_argument_types_come_from_the_module(inst: Instance, calc: M
         calc.export_type("nope")
 
 
-def test_after_the_module_is_closed_results_is_needed() -> None:
+def test_after_the_module_is_closed_types_come_from_the_instance() -> None:
     m = Module.from_wat(WAT)
     with Instance(m) as inst:
-        assert inst.call("add", 1, 2) == 3  # looked up while open: kept
+        assert inst.call("add", 1, 2) == 3  # looked up while open
         m.close()
         assert inst.call("add", 1, 5) == 6
-        assert inst.call("count", results=1) == 0
-        with pytest.raises(ValueError, match="module is closed.*results="):
-            inst.call("count")
+        # Never looked up before the module's close: no results= needed.
+        assert inst.call("count") == 0
+        assert inst.call("pair", 4) == (4, 8)
+        assert inst.call("add64", 2**40, -1) == 2**40 - 1  # ints as i64: the type is known
+        assert inst.call("half32", 3.0) == 1.5
+        assert inst.call("bump") is None
+        assert inst.call("count") == 1
+        assert inst.call("count", results=1) == 1  # results= still works
+        assert str(inst.export_type("mixed")) == "(i32, i64, f32, f64) -> (f64)"
+        with pytest.raises(wasihost.LinkError, match=r"\(i32, i32\) -> \(i32\)"):
+            inst.call("add", 1)
+        with pytest.raises(wasihost.LinkError, match='no function named "nope"'):
+            inst.call("nope")
+        with pytest.raises(ValueError, match="closed module"):
+            m.export_type("add")
+    with pytest.raises(ValueError, match="closed instance"):
+        inst.export_type("add")
+    with pytest.raises(ValueError, match="closed instance"):
+        inst.call("add", 1, 2)
+
+
+def test_instance_export_type_is_the_modules(inst: Instance, calc: Module) -> None:
+    for name in ("add", "add64", "half32", "sqrt64", "mixed", "pair", "bump", "count"):
+        assert inst.export_type(name) == calc.export_type(name), name
+    t = inst.export_type("pair")
+    assert isinstance(t, wasihost.FuncType)
+    assert (t.params, t.results) == (("i32",), ("i32", "i64"))
+    assert str(t) == "(i32) -> (i32, i64)"
+    assert inst.export_type("bump") == wasihost.FuncType((), ())
+    for query in (inst.export_type, calc.export_type):
+        with pytest.raises(wasihost.LinkError, match='no function named "nope"'):
+            query("nope")
+        with pytest.raises(wasihost.LinkError, match='no function named "memory"'):
+            query("memory")  # a memory, not a function
+
+
+def test_export_type_refuses_v128_and_references(engine: wasihost.Engine) -> None:
+    wat = """(module
+      (func (export "vec") (param i32 v128) (result i32) (local.get 0))
+      (func (export "ref") (param funcref)))"""
+    with Module.from_wat(wat, engine=engine) as m, Instance(m) as inst:
+        for query in (inst.export_type, m.export_type):
+            with pytest.raises(wasihost.LinkError, match='"vec" takes or returns a v128'):
+                query("vec")
+            with pytest.raises(
+                wasihost.LinkError, match=r'"ref" takes or returns a \(ref null func\)'
+            ):
+                query("ref")
+        with pytest.raises(wasihost.LinkError, match="v128"):
+            inst.call("vec", 1, 2)
 
 
 def test_bad_python_values(inst: Instance) -> None:

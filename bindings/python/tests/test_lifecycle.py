@@ -121,6 +121,9 @@ def test_an_instance_cannot_be_closed_or_run_while_another_thread_runs_it(pygues
             inst.close()
         with pytest.raises(RuntimeError, match="in use"):
             inst.run()
+        # Also a call whose type is not known yet: its lookup does not wait.
+        with pytest.raises(RuntimeError, match="in use"):
+            inst.call("_start")
         inst.interrupt()
         t.join(300)
         assert not t.is_alive()

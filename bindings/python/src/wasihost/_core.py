@@ -404,38 +404,45 @@ class Module(Handle):
         when it takes or returns a type other than i32, i64, f32 and f64
         (v128, references), which :meth:`Instance.call` cannot pass.
         """
-        params, results = self._export_kinds(_validate.export_name(name, "name"))
-        return FuncType(
-            tuple(_KIND_NAMES[k] for k in params), tuple(_KIND_NAMES[k] for k in results)
-        )
+        return _func_type(self._export_kinds(_validate.export_name(name, "name")))
 
     def _export_kinds(self, name: bytes) -> tuple[tuple[int, ...], tuple[int, ...]]:
         """``wasihost_module_export_func_type``: the kinds of ``name``'s params and results."""
-        lib = _ffi.lib()
-        nparams, nresults = ctypes.c_size_t(), ctypes.c_size_t()
         with self._use() as m:
-            # Sized by a first call, then filled.
-            check(
-                lib.wasihost_module_export_func_type(
-                    m, name, len(name), None, 0, byref(nparams), None, 0, byref(nresults)
-                )
-            )
-            params = (c_uint32 * max(nparams.value, 1))()
-            results = (c_uint32 * max(nresults.value, 1))()
-            check(
-                lib.wasihost_module_export_func_type(
-                    m,
-                    name,
-                    len(name),
-                    params,
-                    nparams.value,
-                    byref(nparams),
-                    results,
-                    nresults.value,
-                    byref(nresults),
-                )
-            )
-        return tuple(params[: nparams.value]), tuple(results[: nresults.value])
+            return _func_kinds(_ffi.lib().wasihost_module_export_func_type, m, name)
+
+
+def _func_kinds(query: Any, ptr: int, name: bytes) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The kinds of ``name``'s params and results, from ``query``.
+
+    ``query`` is ``wasihost_module_export_func_type`` (``ptr`` a module) or
+    ``wasihost_instance_export_func_type`` (``ptr`` an instance), which the
+    caller keeps in use. Sized by a first call, then filled.
+    """
+    nparams, nresults = ctypes.c_size_t(), ctypes.c_size_t()
+    check(query(ptr, name, len(name), None, 0, byref(nparams), None, 0, byref(nresults)))
+    params = (c_uint32 * max(nparams.value, 1))()
+    results = (c_uint32 * max(nresults.value, 1))()
+    check(
+        query(
+            ptr,
+            name,
+            len(name),
+            params,
+            nparams.value,
+            byref(nparams),
+            results,
+            nresults.value,
+            byref(nresults),
+        )
+    )
+    return tuple(params[: nparams.value]), tuple(results[: nresults.value])
+
+
+def _func_type(kinds: tuple[tuple[int, ...], tuple[int, ...]]) -> FuncType:
+    """The :class:`FuncType` of ``_func_kinds``'s kinds."""
+    params, results = kinds
+    return FuncType(tuple(_KIND_NAMES[k] for k in params), tuple(_KIND_NAMES[k] for k in results))
 
 
 _KIND_NAMES = {
@@ -448,7 +455,8 @@ _KIND_NAMES = {
 
 @dataclass(frozen=True)
 class FuncType:
-    """An exported function's type (:meth:`Module.export_type`): value types by name."""
+    """An exported function's type (:meth:`Module.export_type`,
+    :meth:`Instance.export_type`): value types by name."""
 
     params: tuple[str, ...]
     """The parameter types, ``"i32"``, ``"i64"``, ``"f32"`` or ``"f64"`` each."""
@@ -1196,8 +1204,8 @@ class Instance(Handle):
                 cfg.close()
         super().__init__(out.value or 0, lib.wasihost_instance_delete)
         self._timeout_ns = timeout_ns
-        # call()'s types: the module's, looked up once per name.
-        self._module = module
+        # The types of call() and export_type(): the instance's own (they
+        # outlive the module), looked up once per name.
         self._types: dict[bytes, tuple[tuple[int, ...], tuple[int, ...]]] = {}
         # The handle for interrupt(), made now: interrupt() must not need
         # the instance's lock, which a run holds.
@@ -1222,26 +1230,52 @@ class Instance(Handle):
         _raise_after_call(err, timeout_ns)
         return int(code.value)
 
+    def export_type(self, name: str) -> FuncType:
+        """The parameter and result types of the exported function ``name``.
+
+        As :meth:`Module.export_type` gives them for the instance's module,
+        with the same errors, and also after the module was closed (the
+        instance knows its exports' types). Looked up once per name, as
+        :meth:`call` does.
+        """
+        return _func_type(self._export_kinds(_validate.export_name(name, "name")))
+
+    def _export_kinds(
+        self, name: bytes, wait: bool = True
+    ) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """``wasihost_instance_export_func_type``, kept per name: ``name``'s kinds.
+
+        A lookup waits for a run on another thread unless not ``wait``
+        (:meth:`call`, which would refuse to wait for it anyway).
+        """
+        if self._closed:
+            raise self._closed_error()  # also for a type it knows
+        kinds = self._types.get(name)
+        if kinds is None:
+            with self._use(wait=wait) as i:
+                kinds = _func_kinds(_ffi.lib().wasihost_instance_export_func_type, i, name)
+            self._types[name] = kinds
+        return kinds
+
     def call(self, name: str, *args: WasmArg, results: int | None = None) -> Any:
         """Calls the exported function ``name`` with ``args``.
 
-        The function's type comes from the module (:meth:`Module.export_type`,
-        looked up once per name): an ``int`` is passed as the parameter's
-        i32 or i64, a ``float`` as its f32 or f64; a marker,
-        ``wasihost.i64(5)``, ``wasihost.f32(1.5)`` (also ``i32``, ``f64``),
-        must match the parameter's type. Returns None for no result, the
-        value for one (an ``int`` for i32/i64, a ``float`` for f32/f64), a
-        tuple for more. A wrong number of arguments, or a function that is
-        not exported, raises :class:`~wasihost.LinkError` naming the
-        function's type.
+        The function's type comes from the instance (:meth:`export_type`,
+        looked up once per name; it works after the module was closed): an
+        ``int`` is passed as the parameter's i32 or i64, a ``float`` as its
+        f32 or f64; a marker, ``wasihost.i64(5)``, ``wasihost.f32(1.5)``
+        (also ``i32``, ``f64``), must match the parameter's type. Returns
+        None for no result, the value for one (an ``int`` for i32/i64, a
+        ``float`` for f32/f64), a tuple for more. A wrong number of
+        arguments, or a function that is not exported, raises
+        :class:`~wasihost.LinkError` naming the function's type.
 
         ``results`` (optional, for code written when it was needed) is how
         many values the function returns: given, nothing is looked up, an
         ``int`` is an i32 and a ``float`` an f64, and a wrong count raises
         :class:`~wasihost.LinkError`; more than 1000, the most a wasm
-        function can return, raises ``ValueError``. It is also the way to
-        call after the module was closed (the instance lives on, but its
-        types are the module's).
+        function can return, raises ``ValueError``. It is not needed after
+        the module was closed: the instance knows its exports' types.
 
         A guest that calls ``proc_exit`` raises :class:`~wasihost.GuestExit`
         (its ``.code``); traps and interrupts raise as in :meth:`run`.
@@ -1249,19 +1283,7 @@ class Instance(Handle):
         n = _validate.export_name(name, "name")
         params: tuple[int, ...] = ()
         if results is None:
-            kinds = self._types.get(n)
-            if kinds is None:
-                try:
-                    kinds = self._module._export_kinds(n)
-                except ValueError:
-                    if self._module.closed and not self.closed:
-                        raise ValueError(
-                            f"cannot look up the type of {name!r}: the instance's module is"
-                            " closed (pass results=, the number of values it returns)"
-                        ) from None
-                    raise
-                self._types[n] = kinds
-            params, result_kinds = kinds
+            params, result_kinds = self._export_kinds(n, wait=False)
             results = len(result_kinds)
         else:
             results = _validate.size(results, "results")
