@@ -24,6 +24,7 @@
 
 static const char USAGE[] =
     "usage: wasihost-run [OPTIONS] [--] FILE.wasm [ARGS...]\n"
+    "       wasihost-run [--cache-dir DIR] --cache-clear\n"
     "\n"
     "Runs the WASI command FILE.wasm (binary or WAT text) in a sandbox. The\n"
     "guest gets FILE.wasm (as given) as argv[0], then ARGS; it sees no\n"
@@ -44,8 +45,17 @@ static const char USAGE[] =
     "  --cache-allow-shared    use the cache directory even if others may write\n"
     "                          it or another user owns it (refused otherwise:\n"
     "                          anyone who can write it can replace the code run)\n"
+    "  --cache-max-size BYTES  bound the cache to BYTES of disk (default 1G; 0:\n"
+    "                          no bound): after storing a module, the least\n"
+    "                          recently used ones are deleted to fit\n"
+    "  --cache-clear           delete every compiled module in the cache, print\n"
+    "                          how many bytes that freed, and exit (no FILE)\n"
     "  --no-cache              compile the module without the cache\n"
-    "  -h, --help              print this help and exit\n"
+    "  -h, --help              print this help and exit\n";
+
+/* The rest of the help (one string would pass the length C compilers must
+ * support). */
+static const char USAGE_LIMITS[] =
     "\n"
     "Limits (none of them by default but the memory and fd caps):\n"
     "  --timeout DURATION      stop the guest after DURATION (its start function,\n"
@@ -94,6 +104,8 @@ enum opt {
     OPT_STDIN,
     OPT_CACHE_DIR,
     OPT_CACHE_ALLOW_SHARED,
+    OPT_CACHE_MAX_SIZE,
+    OPT_CACHE_CLEAR,
     OPT_NO_CACHE,
     OPT_TIMEOUT,
     OPT_FUEL,
@@ -116,6 +128,8 @@ static const struct {
     {"--stdin", OPT_STDIN, 1},
     {"--cache-dir", OPT_CACHE_DIR, 1},
     {"--cache-allow-shared", OPT_CACHE_ALLOW_SHARED, 0},
+    {"--cache-max-size", OPT_CACHE_MAX_SIZE, 1},
+    {"--cache-clear", OPT_CACHE_CLEAR, 0},
     {"--no-cache", OPT_NO_CACHE, 0},
     {"--timeout", OPT_TIMEOUT, 1},
     {"--fuel", OPT_FUEL, 1},
@@ -153,6 +167,9 @@ struct limits {
     const char *trace_filter; /* --trace-filter LIST */
     int deterministic;
     uint64_t seed;
+    uint64_t cache_max_size;
+    int has_cache_max_size;
+    int cache_clear;
 };
 
 /* Reads decimal digits at *s into *out, advancing *s. Returns 0, or -1
@@ -270,6 +287,16 @@ static int parse_limit(enum opt opt, const char *value, struct limits *lim) {
                                value);
         lim->has_max_memory = 1;
         return 0;
+    case OPT_CACHE_MAX_SIZE:
+        if (parse_bytes(value, &lim->cache_max_size) != 0)
+            return usage_error("--cache-max-size needs BYTES: an integer, optionally followed "
+                               "by K, M, G or T (e.g. 512M), not",
+                               value);
+        lim->has_cache_max_size = 1;
+        return 0;
+    case OPT_CACHE_CLEAR:
+        lim->cache_clear = 1;
+        return 0;
     case OPT_TRACE:
         if (value[0] == '\0')
             return usage_error("--trace needs a FILE, not", value);
@@ -352,43 +379,6 @@ static int run_failed(const char *module_path, const struct limits *lim,
     }
 }
 
-/* Reads a whole file into *data (malloc'ed), *len. Returns 0, or an errno. */
-static int read_file(const char *path, uint8_t **data, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return errno ? errno : EIO;
-    size_t cap = 1 << 16, n = 0;
-    uint8_t *buf = malloc(cap);
-    int err = buf ? 0 : ENOMEM;
-    while (!err) {
-        if (n == cap) {
-            uint8_t *bigger = cap > SIZE_MAX / 2 ? NULL : realloc(buf, cap * 2);
-            if (!bigger) {
-                err = ENOMEM;
-                break;
-            }
-            buf = bigger;
-            cap *= 2;
-        }
-        errno = 0;
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (got == 0) {
-            if (ferror(f))
-                err = errno ? errno : EIO;
-            break;
-        }
-    }
-    fclose(f);
-    if (err) {
-        free(buf);
-        return err;
-    }
-    *data = buf;
-    *len = n;
-    return 0;
-}
-
 static const uint8_t *bytes(const char *s) { return (const uint8_t *)s; }
 
 /* Applies one option to the config. Returns 0, or an exit status. */
@@ -435,6 +425,8 @@ static int apply(wasihost_config_t *config, const struct action *a) {
     case OPT_TIMEOUT: /* the limits: parsed in main(), applied in run() */
     case OPT_FUEL:
     case OPT_MAX_MEMORY:
+    case OPT_CACHE_MAX_SIZE:
+    case OPT_CACHE_CLEAR:
     case OPT_TRACE:
     case OPT_TRACE_FILTER:
     case OPT_DETERMINISTIC:
@@ -449,35 +441,51 @@ static int apply(wasihost_config_t *config, const struct action *a) {
     return 0;
 }
 
+/* A cache handle for `cache_dir` (NULL: the default directory) with the
+ * flags and the size limit of the command line. Returns NULL with *err set
+ * (kind INVALID_ARGUMENT when there is no default directory). */
+static wasihost_cache_t *open_cache(const char *cache_dir, wasihost_cache_flags_t cache_flags,
+                                    const struct limits *lim, wasihost_error_t **err) {
+    wasihost_cache_t *cache = NULL;
+    *err = wasihost_cache_new(bytes(cache_dir), cache_dir ? strlen(cache_dir) : 0, &cache);
+    if (!*err)
+        *err = wasihost_cache_set_flags(cache, cache_flags);
+    if (!*err && lim->has_cache_max_size)
+        *err = wasihost_cache_set_max_size(
+            cache, lim->cache_max_size ? lim->cache_max_size : WASIHOST_CACHE_UNBOUNDED);
+    if (*err) {
+        wasihost_cache_delete(cache);
+        return NULL;
+    }
+    return cache;
+}
+
 /* Loads the module at `path`: through the cache unless `no_cache`
  * (`cache_flags`: WASIHOST_CACHE_FLAG_* values). Returns 0, or an exit
  * status (after reporting the error). */
 static int load_module(const wasihost_engine_t *engine, const char *path, int no_cache,
                        const char *cache_dir, wasihost_cache_flags_t cache_flags,
-                       wasihost_module_t **module) {
-    wasihost_error_t *err;
-    if (no_cache) {
-        err = wasihost_module_from_file(engine, bytes(path), strlen(path), module);
-    } else {
-        uint8_t *data = NULL;
-        size_t len = 0;
-        int e = read_file(path, &data, &len);
-        if (e) {
-            fprintf(stderr, "wasihost-run: cannot read %s: %s\n", path, strerror(e));
-            return EXIT_USAGE;
-        }
-        err = wasihost_module_new_cached_flags(engine, data, len, bytes(cache_dir),
-                                               cache_dir ? strlen(cache_dir) : 0, cache_flags,
-                                               NULL, module);
+                       const struct limits *lim, wasihost_module_t **module) {
+    wasihost_error_t *err = NULL;
+    wasihost_cache_t *cache = NULL;
+    if (!no_cache) {
+        cache = open_cache(cache_dir, cache_flags, lim, &err);
         /* Without --cache-dir there may be no default directory (no HOME):
          * then run without the cache rather than fail. */
         if (err && !cache_dir &&
             wasihost_error_kind(err) == WASIHOST_ERROR_KIND_INVALID_ARGUMENT) {
             wasihost_error_delete(err);
-            err = wasihost_module_new(engine, data, len, module);
+            err = NULL;
+            no_cache = 1;
         }
-        free(data);
     }
+    if (!err) {
+        if (cache)
+            err = wasihost_cache_load_file(cache, engine, bytes(path), strlen(path), NULL, module);
+        else
+            err = wasihost_module_from_file(engine, bytes(path), strlen(path), module);
+    }
+    wasihost_cache_delete(cache);
     if (err && !no_cache && wasihost_error_kind(err) == WASIHOST_ERROR_KIND_IO &&
         wasihost_error_errno(err) == 63 /* perm */) {
         /* The cache directory is not private: the message names it and
@@ -600,8 +608,8 @@ static int run(const struct action *actions, size_t nactions, const struct limit
         status = EXIT_USAGE;
         goto out;
     }
-    if ((status = load_module(engine, module_path, no_cache, cache_dir, cache_flags, &module)) !=
-        0)
+    if ((status = load_module(engine, module_path, no_cache, cache_dir, cache_flags, lim,
+                              &module)) != 0)
         goto out;
 
     if ((err = wasihost_instance_new(module, config, &instance)) != NULL) {
@@ -624,6 +632,35 @@ out:
     wasihost_engine_delete(engine);
     wasihost_config_delete(config);
     return status;
+}
+
+/* --cache-clear: deletes the compiled modules of the cache the command
+ * line names (--cache-dir, --cache-allow-shared) and prints how many bytes
+ * that freed. Returns the exit status. */
+static int clear_cache(const struct action *actions, size_t nactions) {
+    const char *cache_dir = NULL;
+    wasihost_cache_flags_t cache_flags = 0;
+    for (size_t i = 0; i < nactions; i++) {
+        if (actions[i].opt == OPT_CACHE_DIR)
+            cache_dir = actions[i].value;
+        else if (actions[i].opt == OPT_CACHE_ALLOW_SHARED)
+            cache_flags |= WASIHOST_CACHE_FLAG_ALLOW_SHARED_DIR;
+    }
+    wasihost_error_t *err = NULL;
+    wasihost_cache_t *cache = NULL;
+    struct limits none;
+    memset(&none, 0, sizeof none);
+    cache = open_cache(cache_dir, cache_flags, &none, &err);
+    uint64_t freed = 0;
+    if (!err)
+        err = wasihost_cache_clear(cache, &freed);
+    wasihost_cache_delete(cache);
+    if (err) {
+        report("--cache-clear", err);
+        return EXIT_USAGE;
+    }
+    printf("freed %llu bytes\n", (unsigned long long)freed);
+    return 0;
 }
 
 int main(int argc, char **argv) {
@@ -673,6 +710,7 @@ int main(int argc, char **argv) {
         }
         if (OPTIONS[k].opt == OPT_HELP) {
             fputs(USAGE, stdout);
+            fputs(USAGE_LIMITS, stdout);
             status = 0;
             goto out;
         }
@@ -681,6 +719,11 @@ int main(int argc, char **argv) {
         actions[nactions].opt = OPTIONS[k].opt;
         actions[nactions].value = value;
         nactions++;
+    }
+    if (lim.cache_clear) {
+        status = i < argc ? usage_error("--cache-clear takes no FILE.wasm, got", argv[i])
+                          : clear_cache(actions, nactions);
+        goto out;
     }
     if (i >= argc) {
         status = usage_error("missing FILE.wasm", NULL);

@@ -143,8 +143,29 @@ pub enum CacheStatus {
 /// bytes and of the engine's settings, so a changed module or a changed
 /// engine never picks up a stale entry.
 ///
+/// Loading an entry maps it (it is not read or copied) after a check of
+/// its trailer: the engine hash, the length and an XXH3-128 checksum of
+/// the whole artifact, so a truncated or corrupted entry is rebuilt,
+/// never run. [`load_file`](ModuleCache::load_file) also remembers the
+/// SHA-256 of a module file against its device, inode, size, mtime and
+/// ctime, so a cache hit does not read or hash the module again; a file
+/// changed in any way (its ctime moves on every change, and cannot be set
+/// back) is hashed anew. A file changed less than
+/// [`STABLE_AFTER`](ModuleCache::STABLE_AFTER) before it was hashed is not
+/// remembered: a change within the same timestamp tick could not be told
+/// apart.
+///
+/// The directory is bounded: after each store, entries are evicted, least
+/// recently used first (a hit marks an entry used), until the directory
+/// holds at most [`max_size`](ModuleCache::max_size) bytes
+/// ([`DEFAULT_MAX_SIZE`](ModuleCache::DEFAULT_MAX_SIZE) unless set).
+///
 /// Safe to share between threads and processes: entries are written to a
-/// temporary file and renamed into place.
+/// temporary file and renamed into place, so no reader sees a partial
+/// entry; an entry evicted or replaced while another process has it loaded
+/// stays valid for that process (its mapping keeps the old file). Entries
+/// are never changed in place: a process that did (another program
+/// writing into the directory) could crash processes that have it mapped.
 ///
 /// Entries are machine code that runs with few checks, so the directory
 /// must be one that only this user can change:
@@ -167,6 +188,7 @@ pub enum CacheStatus {
 pub struct ModuleCache {
     dir: PathBuf,
     allow_shared_dir: bool,
+    max_size: Option<u64>,
 }
 
 /// Why the cache directory cannot be used.
@@ -177,12 +199,33 @@ enum DirError {
     Unusable,
 }
 
+/// What a look-up of an entry found.
+enum Lookup {
+    Hit(Module),
+    /// No entry of that name.
+    Missing,
+    /// An entry that cannot be used (corrupt, truncated, foreign).
+    Bad,
+}
+
 impl ModuleCache {
-    /// A cache in `dir` (created, with mode 0700, if missing).
+    /// The size limit of a cache that was not given one: 1 GiB.
+    pub const DEFAULT_MAX_SIZE: u64 = 1 << 30;
+
+    /// How long after its last change a module file must have been hashed
+    /// for [`load_file`](ModuleCache::load_file) to remember the hash
+    /// against the file's identity and times: longer than the coarsest
+    /// timestamp tick of a local file system, with room for the clock of
+    /// a network file server.
+    pub const STABLE_AFTER: std::time::Duration = std::time::Duration::from_secs(3);
+
+    /// A cache in `dir` (created, with mode 0700, if missing), bounded to
+    /// [`DEFAULT_MAX_SIZE`](ModuleCache::DEFAULT_MAX_SIZE).
     pub fn new(dir: impl AsRef<Path>) -> ModuleCache {
         ModuleCache {
             dir: dir.as_ref().to_path_buf(),
             allow_shared_dir: false,
+            max_size: Some(Self::DEFAULT_MAX_SIZE),
         }
     }
 
@@ -199,6 +242,20 @@ impl ModuleCache {
     /// Whether [`allow_shared_dir`](ModuleCache::allow_shared_dir) is on.
     pub fn allows_shared_dir(&self) -> bool {
         self.allow_shared_dir
+    }
+
+    /// Bounds the directory to `bytes` of disk (`None`: unbounded). After
+    /// each store, the least recently used entries are deleted until the
+    /// cache's files take at most that much; the entry just stored is
+    /// kept even when it alone is larger.
+    pub fn max_size(mut self, bytes: Option<u64>) -> ModuleCache {
+        self.max_size = bytes;
+        self
+    }
+
+    /// The size limit (see [`max_size`](ModuleCache::max_size)).
+    pub fn size_limit(&self) -> Option<u64> {
+        self.max_size
     }
 
     /// The default cache directory: `$WASIHOST_CACHE_DIR`, else
@@ -222,7 +279,10 @@ impl ModuleCache {
 
     /// The entry file for `bytes` compiled by `engine`.
     pub fn entry_path(&self, engine: &Engine, bytes: &[u8]) -> PathBuf {
-        self.dir.join(entry_name(engine, bytes))
+        self.dir.join(entry_name(
+            &engine_hash(engine),
+            &Sha256::digest(bytes).into(),
+        ))
     }
 
     /// The module for `bytes` (binary or WAT): loaded from the cache when a
@@ -234,31 +294,213 @@ impl ModuleCache {
     /// trouble (a directory that cannot be created or written, a corrupt
     /// entry) is reported in the status.
     pub fn load(&self, engine: &Engine, bytes: &[u8]) -> Result<(Module, CacheStatus), Error> {
-        let name = entry_name(engine, bytes);
-        let dir = match self.open_dir() {
-            Ok(fd) => Some(fd),
-            Err(DirError::Refused(e)) => return Err(e),
-            Err(DirError::Unusable) => None,
-        };
+        let dir = self.usable_dir()?;
+        let source: [u8; 32] = Sha256::digest(bytes).into();
+        let ehash = engine_hash(engine);
         let mut status = CacheStatus::Miss;
         if let Some(dir) = &dir {
-            match read_entry(dir, &name) {
-                Ok(Some(entry)) => match Module::deserialize(engine, &entry) {
-                    Ok(module) => return Ok((module, CacheStatus::Hit)),
-                    Err(_) => status = CacheStatus::Rebuilt,
-                },
-                Ok(None) => {}
-                Err(_) => status = CacheStatus::Rebuilt,
+            match lookup(dir, &entry_name(&ehash, &source), engine, &ehash) {
+                Lookup::Hit(m) => return Ok((m, CacheStatus::Hit)),
+                Lookup::Missing => {}
+                Lookup::Bad => status = CacheStatus::Rebuilt,
             }
         }
-        let module = Module::new(engine, bytes)?;
+        self.compile_and_store(
+            engine,
+            dir.as_ref(),
+            bytes,
+            "module",
+            &ehash,
+            &source,
+            status,
+        )
+    }
+
+    /// The module in the file at `path` (binary or WAT), as
+    /// [`load`](ModuleCache::load) gives it for the file's bytes; on a hit
+    /// for a file seen before and unchanged since, without reading it.
+    pub fn load_file(
+        &self,
+        engine: &Engine,
+        path: impl AsRef<Path>,
+    ) -> Result<(Module, CacheStatus), Error> {
+        let path = path.as_ref();
+        let read_error = |e: std::io::Error| {
+            Error::from_io(
+                ErrorKind::Io,
+                format!("cannot read module {}: {e}", path.display()),
+                &e,
+            )
+        };
+        let file = std::fs::File::open(path).map_err(read_error)?;
+        let before = rustix::fs::fstat(&file).map_err(|e| read_error(e.into()))?;
+        let dir = self.usable_dir()?;
+        let ehash = engine_hash(engine);
+        let mut status = CacheStatus::Miss;
+        let mut looked_up = None;
+        if let Some(dir) = &dir
+            && let Some(source) = read_source_index(dir, &before)
+        {
+            match lookup(dir, &entry_name(&ehash, &source), engine, &ehash) {
+                Lookup::Hit(m) => {
+                    touch_source_index(dir, &before);
+                    return Ok((m, CacheStatus::Hit));
+                }
+                Lookup::Missing => {}
+                Lookup::Bad => status = CacheStatus::Rebuilt,
+            }
+            looked_up = Some(source);
+        }
+        let mut bytes = Vec::with_capacity(usize::try_from(before.st_size).unwrap_or(0));
+        (&file).read_to_end(&mut bytes).map_err(read_error)?;
+        let source: [u8; 32] = Sha256::digest(&bytes).into();
+        if let Some(dir) = &dir {
+            // Remembered only when the file did not change while it was
+            // read, and had not changed for a while before.
+            if let Ok(after) = rustix::fs::fstat(&file)
+                && same_file_state(&before, &after)
+                && changed_long_ago(&after)
+            {
+                write_source_index(dir, &after, &source);
+            }
+            if looked_up != Some(source) {
+                match lookup(dir, &entry_name(&ehash, &source), engine, &ehash) {
+                    Lookup::Hit(m) => return Ok((m, CacheStatus::Hit)),
+                    Lookup::Missing => status = CacheStatus::Miss,
+                    Lookup::Bad => status = CacheStatus::Rebuilt,
+                }
+            }
+        }
+        let what = path.display().to_string();
+        self.compile_and_store(engine, dir.as_ref(), &bytes, &what, &ehash, &source, status)
+    }
+
+    /// How many bytes of disk the cache's files take (entries, remembered
+    /// hashes and leftover temporary files; other files in the directory
+    /// are not the cache's and are not counted). 0 for a directory that
+    /// does not exist.
+    pub fn disk_usage(&self) -> Result<u64, Error> {
+        let Some(dir) = self.existing_dir()? else {
+            return Ok(0);
+        };
+        let files = list_files(&dir).map_err(|e| self.io_error("cannot list the cache", e))?;
+        Ok(files.iter().map(|f| f.bytes).sum())
+    }
+
+    /// Deletes every file of the cache (entries, remembered hashes,
+    /// leftover temporary files), and returns how many bytes of disk they
+    /// took. Other files in the directory are left alone. Processes that
+    /// have a module loaded from the cache keep it.
+    pub fn clear(&self) -> Result<u64, Error> {
+        let Some(dir) = self.existing_dir()? else {
+            return Ok(0);
+        };
+        let files = list_files(&dir).map_err(|e| self.io_error("cannot list the cache", e))?;
+        let mut freed = 0;
+        for f in files {
+            match rustix::fs::unlinkat(&dir, f.name.as_str(), AtFlags::empty()) {
+                Ok(()) => freed += f.bytes,
+                Err(Errno::NOENT) => {}
+                Err(e) => return Err(self.io_error("cannot delete an entry", e.into())),
+            }
+        }
+        Ok(freed)
+    }
+
+    /// Evicts least recently used files until the cache takes at most its
+    /// size limit, keeping `keep` (the entry just stored). Best effort: a
+    /// file another process deleted meanwhile is skipped.
+    fn evict(&self, dir: &OwnedFd, keep: &str) {
+        let Some(limit) = self.max_size else {
+            return;
+        };
+        let Ok(mut files) = list_files(dir) else {
+            return;
+        };
+        let mut total: u64 = files.iter().map(|f| f.bytes).sum();
+        if total <= limit {
+            return;
+        }
+        // Oldest use first; names break ties, so that processes evicting
+        // at once agree on the order.
+        files.sort_by(|a, b| (a.used, &a.name).cmp(&(b.used, &b.name)));
+        for f in files {
+            if total <= limit {
+                break;
+            }
+            if f.name == keep || (f.name.contains(TMP_MARK) && !f.abandoned) {
+                continue;
+            }
+            match rustix::fs::unlinkat(dir, f.name.as_str(), AtFlags::empty()) {
+                Ok(()) | Err(Errno::NOENT) => total = total.saturating_sub(f.bytes),
+                Err(_) => {}
+            }
+        }
+    }
+
+    /// Compiles `bytes` and stores the entry (then evicts), giving the
+    /// status: `status` when stored, `NotStored` when it could not be.
+    #[allow(clippy::too_many_arguments)]
+    fn compile_and_store(
+        &self,
+        engine: &Engine,
+        dir: Option<&OwnedFd>,
+        bytes: &[u8],
+        what: &str,
+        ehash: &[u8; 32],
+        source: &[u8; 32],
+        status: CacheStatus,
+    ) -> Result<(Module, CacheStatus), Error> {
+        let module = Module::compile(engine, bytes, what)?;
         let Some(dir) = dir else {
             return Ok((module, CacheStatus::NotStored));
         };
-        match module.serialize().and_then(|s| self.store(&dir, &name, &s)) {
-            Ok(()) => Ok((module, status)),
+        let name = entry_name(ehash, source);
+        let stored = module
+            .wasmtime()
+            .serialize()
+            .map_err(|e| module_error(format!("cannot serialize the module: {e:#}")))
+            .and_then(|mut artifact| {
+                append_trailer(&mut artifact, ehash);
+                self.store(dir, &name, &artifact)
+            });
+        match stored {
+            Ok(()) => {
+                self.evict(dir, &name);
+                Ok((module, status))
+            }
             Err(_) => Ok((module, CacheStatus::NotStored)),
         }
+    }
+
+    /// The checked cache directory, `None` when it cannot be used (the
+    /// module is then compiled and not stored), an error when it must not
+    /// be.
+    fn usable_dir(&self) -> Result<Option<OwnedFd>, Error> {
+        match self.open_dir() {
+            Ok(fd) => Ok(Some(fd)),
+            Err(DirError::Refused(e)) => Err(e),
+            Err(DirError::Unusable) => Ok(None),
+        }
+    }
+
+    /// The directory, checked, if it exists (not created).
+    fn existing_dir(&self) -> Result<Option<OwnedFd>, Error> {
+        let fd = match rustix::fs::open(
+            &self.dir,
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        ) {
+            Ok(fd) => fd,
+            Err(Errno::NOENT) => return Ok(None),
+            Err(e) => return Err(self.io_error("cannot open the cache directory", e.into())),
+        };
+        let st = rustix::fs::fstat(&fd)
+            .map_err(|e| self.io_error("cannot open the cache directory", e.into()))?;
+        if !self.allow_shared_dir {
+            self.check_private(st.st_uid, st.st_mode)?;
+        }
+        Ok(Some(fd))
     }
 
     /// Opens the cache directory (creating it private if missing) and
@@ -339,37 +581,10 @@ impl ModuleCache {
         ))
     }
 
-    /// Writes an entry atomically: a unique temporary file (0600), then a
-    /// rename, both inside the checked directory `dir`.
+    /// Writes an entry atomically (synced before it is renamed in).
     fn store(&self, dir: &OwnedFd, name: &str, bytes: &[u8]) -> Result<(), Error> {
-        let stem = name.strip_suffix(".cwasm").unwrap_or(name);
-        let tmp = format!(
-            "{stem}.tmp.{}.{:016x}",
-            std::process::id(),
-            rand::random::<u64>()
-        );
-        let private = Mode::RUSR | Mode::WUSR;
-        let fd = rustix::fs::openat(
-            dir,
-            tmp.as_str(),
-            OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC,
-            private,
-        )
-        .map_err(|e| self.io_error("cannot store an entry", e.into()))?;
-        let result = rustix::fs::fchmod(&fd, private)
-            .map_err(std::io::Error::from)
-            .and_then(|()| {
-                let mut f = std::fs::File::from(fd);
-                f.write_all(bytes).and_then(|()| f.sync_data())
-            })
-            .and_then(|()| {
-                rustix::fs::renameat(dir, tmp.as_str(), dir, name).map_err(std::io::Error::from)
-            });
-        if let Err(e) = result {
-            let _ = rustix::fs::unlinkat(dir, tmp.as_str(), AtFlags::empty());
-            return Err(self.io_error("cannot store an entry", e));
-        }
-        Ok(())
+        write_atomically(dir, name, bytes, true)
+            .map_err(|e| self.io_error("cannot store an entry", e))
     }
 
     fn io_error(&self, what: &str, e: std::io::Error) -> Error {
@@ -381,24 +596,49 @@ impl ModuleCache {
     }
 }
 
-/// The entry's file name: the SHA-256 of the engine's settings and the
-/// module's bytes, in hex, then `.cwasm`.
-fn entry_name(engine: &Engine, bytes: &[u8]) -> String {
-    let mut h = Sha256::new();
-    h.update(engine_hash(engine));
-    h.update(bytes);
-    let key = h.finalize();
-    let mut name = String::with_capacity(70);
-    for b in key {
-        name.push_str(&format!("{b:02x}"));
+/// Hex of `bytes`.
+fn hex(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push_str(&format!("{b:02x}"));
     }
-    name.push_str(".cwasm");
+    s
+}
+
+/// The entry's file name: the SHA-256 of the engine's settings and of the
+/// module's SHA-256, in hex, then `.cwasm`.
+fn entry_name(ehash: &[u8; 32], source: &[u8; 32]) -> String {
+    let mut h = Sha256::new();
+    h.update(ehash);
+    h.update(source);
+    let mut name = hex(&h.finalize());
+    name.push_str(ENTRY_SUFFIX);
     name
 }
 
-/// The entry `name` in `dir`: `None` when there is none. Only a regular
-/// file is read (a symlink, a FIFO or a directory there is an error).
-fn read_entry(dir: &OwnedFd, name: &str) -> std::io::Result<Option<Vec<u8>>> {
+const ENTRY_SUFFIX: &str = ".cwasm";
+const INDEX_SUFFIX: &str = ".src";
+const TMP_MARK: &str = ".tmp.";
+
+/// An entry is wasmtime's artifact as it is (so that wasmtime can map the
+/// file), then this trailer: the engine hash (32 bytes), the XXH3-128 of
+/// the artifact (16, little-endian), the artifact's length (8,
+/// little-endian), and a magic (16).
+const ENTRY_MAGIC: &[u8; 16] = b"wasihost-entry\x00\x02";
+const TRAILER_LEN: usize = 32 + 16 + 8 + 16;
+
+fn append_trailer(artifact: &mut Vec<u8>, ehash: &[u8; 32]) {
+    let len = artifact.len() as u64;
+    let sum = xxhash_rust::xxh3::xxh3_128(artifact);
+    artifact.extend_from_slice(ehash);
+    artifact.extend_from_slice(&sum.to_le_bytes());
+    artifact.extend_from_slice(&len.to_le_bytes());
+    artifact.extend_from_slice(ENTRY_MAGIC);
+}
+
+/// Loads the entry `name`: checks its trailer and checksum over a
+/// read-only mapping, then lets wasmtime map it. Marks it used.
+fn lookup(dir: &OwnedFd, name: &str, engine: &Engine, ehash: &[u8; 32]) -> Lookup {
     let fd = match rustix::fs::openat(
         dir,
         name,
@@ -406,19 +646,282 @@ fn read_entry(dir: &OwnedFd, name: &str) -> std::io::Result<Option<Vec<u8>>> {
         Mode::empty(),
     ) {
         Ok(fd) => fd,
-        Err(Errno::NOENT) => return Ok(None),
-        Err(e) => return Err(e.into()),
+        Err(Errno::NOENT) => return Lookup::Missing,
+        Err(_) => return Lookup::Bad,
     };
-    let st = rustix::fs::fstat(&fd)?;
-    if FileType::from_raw_mode(st.st_mode) != FileType::RegularFile {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            "not a regular file",
-        ));
+    match check_entry(&fd, ehash) {
+        Ok(true) => {}
+        Ok(false) | Err(_) => return Lookup::Bad,
     }
-    let mut bytes = Vec::with_capacity(usize::try_from(st.st_size).unwrap_or(0));
-    std::fs::File::from(fd).read_to_end(&mut bytes)?;
-    Ok(Some(bytes))
+    let file = std::fs::File::from(fd);
+    // Marks the entry used for eviction (a failure only makes it look
+    // older).
+    let _ = rustix::fs::futimens(
+        &file,
+        &rustix::fs::Timestamps {
+            last_access: rustix::fs::Timespec {
+                tv_sec: 0,
+                tv_nsec: rustix::fs::UTIME_OMIT,
+            },
+            last_modification: rustix::fs::Timespec {
+                tv_sec: 0,
+                tv_nsec: rustix::fs::UTIME_NOW,
+            },
+        },
+    );
+    // SAFETY: wasmtime requires a file that `wasmtime::Module::serialize`
+    // wrote and that stays unchanged while the module lives. This one is:
+    // the cache writes entries only from `serialize` (plus the trailer,
+    // past the artifact's end, which wasmtime's ELF reader does not look
+    // at), into a private directory, through a temporary file renamed into
+    // place, and never changes an entry in place; `check_entry` just
+    // proved, on this same open file, that the bytes are the ones written
+    // (XXH3-128 over all of them), by this wasihost version with these
+    // engine settings (wasmtime also checks its own version and settings
+    // header, and rejects a mismatch with an error).
+    match unsafe { wasmtime::Module::deserialize_open_file(engine.wasmtime(), file) } {
+        Ok(inner) => Lookup::Hit(Module::from_wasmtime(engine, inner)),
+        Err(_) => Lookup::Bad,
+    }
+}
+
+/// Whether the open entry `fd` is a regular file with a valid trailer for
+/// `ehash` whose checksum matches the artifact.
+fn check_entry(fd: &OwnedFd, ehash: &[u8; 32]) -> std::io::Result<bool> {
+    let st = rustix::fs::fstat(fd)?;
+    if FileType::from_raw_mode(st.st_mode) != FileType::RegularFile {
+        return Ok(false);
+    }
+    let Ok(size) = usize::try_from(st.st_size) else {
+        return Ok(false);
+    };
+    if size <= TRAILER_LEN {
+        return Ok(false);
+    }
+    let mut trailer = [0u8; TRAILER_LEN];
+    let at = (size - TRAILER_LEN) as u64;
+    let mut got = 0;
+    while got < TRAILER_LEN {
+        match rustix::io::pread(fd, &mut trailer[got..], at + got as u64) {
+            Ok(0) => return Ok(false),
+            Ok(n) => got += n,
+            Err(Errno::INTR) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let (engine_part, rest) = trailer.split_at(32);
+    let (sum_part, rest) = rest.split_at(16);
+    let (len_part, magic) = rest.split_at(8);
+    let len = u64::from_le_bytes(len_part.try_into().expect("8 bytes"));
+    if magic != ENTRY_MAGIC || engine_part != ehash || len != (size - TRAILER_LEN) as u64 {
+        return Ok(false);
+    }
+    let want = u128::from_le_bytes(sum_part.try_into().expect("16 bytes"));
+    let len = size - TRAILER_LEN;
+    // SAFETY: a fresh read-only shared mapping of `len` bytes of the open
+    // file `fd` (len > 0, at most the file's size), unmapped below before
+    // the slice over it goes away; nothing else in this process maps or
+    // writes it, and the cache never changes an entry in place (a file
+    // truncated meanwhile by another program would raise SIGBUS, as for
+    // wasmtime's own mapping).
+    let sum = unsafe {
+        let ptr = rustix::mm::mmap(
+            std::ptr::null_mut(),
+            len,
+            rustix::mm::ProtFlags::READ,
+            rustix::mm::MapFlags::SHARED | rustix::mm::MapFlags::POPULATE,
+            fd,
+            0,
+        )?;
+        let sum = xxhash_rust::xxh3::xxh3_128(std::slice::from_raw_parts(ptr.cast::<u8>(), len));
+        let _ = rustix::mm::munmap(ptr, len);
+        sum
+    };
+    Ok(sum == want)
+}
+
+/// The key of a module file's state: what changes whenever its content
+/// may have (the ctime moves on every write, rename into place and
+/// attribute change, and cannot be set back).
+fn state_key(st: &rustix::fs::Stat) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(b"wasihost source state\0");
+    for v in [
+        st.st_dev as u64,
+        st.st_ino as u64,
+        st.st_size as u64,
+        st.st_mtime as u64,
+        st.st_mtime_nsec as u64,
+        st.st_ctime as u64,
+        st.st_ctime_nsec as u64,
+    ] {
+        h.update(v.to_le_bytes());
+    }
+    h.finalize().into()
+}
+
+fn same_file_state(a: &rustix::fs::Stat, b: &rustix::fs::Stat) -> bool {
+    state_key(a) == state_key(b)
+}
+
+/// Whether the file's last change (mtime or ctime) is at least
+/// `STABLE_AFTER` old.
+fn changed_long_ago(st: &rustix::fs::Stat) -> bool {
+    let Ok(now) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) else {
+        return false;
+    };
+    let changed = |s: i64, ns: i64| {
+        std::time::Duration::new(
+            u64::try_from(s).unwrap_or(0),
+            u32::try_from(ns).unwrap_or(0),
+        )
+    };
+    let last = changed(st.st_mtime as i64, st.st_mtime_nsec as i64)
+        .max(changed(st.st_ctime as i64, st.st_ctime_nsec as i64));
+    now.checked_sub(last)
+        .is_some_and(|age| age >= ModuleCache::STABLE_AFTER)
+}
+
+const INDEX_MAGIC: &[u8; 16] = b"wasihost-source\x01";
+
+fn index_name(st: &rustix::fs::Stat) -> String {
+    let mut name = hex(&state_key(st));
+    name.push_str(INDEX_SUFFIX);
+    name
+}
+
+/// The SHA-256 remembered for a module file in this state, if any.
+fn read_source_index(dir: &OwnedFd, st: &rustix::fs::Stat) -> Option<[u8; 32]> {
+    let fd = rustix::fs::openat(
+        dir,
+        index_name(st).as_str(),
+        OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .ok()?;
+    let mut buf = [0u8; 49];
+    let n = rustix::io::read(&fd, &mut buf).ok()?;
+    if n != 48 || &buf[..16] != INDEX_MAGIC {
+        return None;
+    }
+    Some(buf[16..48].try_into().expect("32 bytes"))
+}
+
+/// Marks the remembered hash of a module file used.
+fn touch_source_index(dir: &OwnedFd, st: &rustix::fs::Stat) {
+    let now = rustix::fs::Timespec {
+        tv_sec: 0,
+        tv_nsec: rustix::fs::UTIME_NOW,
+    };
+    let _ = rustix::fs::utimensat(
+        dir,
+        index_name(st).as_str(),
+        &rustix::fs::Timestamps {
+            last_access: now,
+            last_modification: now,
+        },
+        AtFlags::SYMLINK_NOFOLLOW,
+    );
+}
+
+/// Remembers `source` as the SHA-256 of a module file in state `st` (best
+/// effort: a failure only means hashing it again next time).
+fn write_source_index(dir: &OwnedFd, st: &rustix::fs::Stat, source: &[u8; 32]) {
+    let mut content = [0u8; 48];
+    content[..16].copy_from_slice(INDEX_MAGIC);
+    content[16..].copy_from_slice(source);
+    let _ = write_atomically(dir, &index_name(st), &content, false);
+}
+
+/// Writes `name` in `dir` atomically: a unique temporary file (0600),
+/// then a rename. With `sync`, the data reaches the disk before the
+/// rename.
+fn write_atomically(dir: &OwnedFd, name: &str, bytes: &[u8], sync: bool) -> std::io::Result<()> {
+    let tmp = format!(
+        "{name}{TMP_MARK}{}.{:016x}",
+        std::process::id(),
+        rand::random::<u64>()
+    );
+    let private = Mode::RUSR | Mode::WUSR;
+    let fd = rustix::fs::openat(
+        dir,
+        tmp.as_str(),
+        OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+        private,
+    )?;
+    let result = rustix::fs::fchmod(&fd, private)
+        .map_err(std::io::Error::from)
+        .and_then(|()| {
+            let mut f = std::fs::File::from(fd);
+            f.write_all(bytes)?;
+            if sync {
+                f.sync_data()?;
+            }
+            Ok(())
+        })
+        .and_then(|()| {
+            rustix::fs::renameat(dir, tmp.as_str(), dir, name).map_err(std::io::Error::from)
+        });
+    if result.is_err() {
+        let _ = rustix::fs::unlinkat(dir, tmp.as_str(), AtFlags::empty());
+    }
+    result
+}
+
+/// A file of the cache, for eviction and clearing.
+struct CacheFile {
+    name: String,
+    /// Disk taken (allocated blocks).
+    bytes: u64,
+    /// Last use: the mtime (a hit sets it).
+    used: (i64, i64),
+    /// Not written to for an hour: for a temporary file, one that the
+    /// process writing it left behind (it crashed); younger ones may be
+    /// in the middle of a store, and eviction leaves them alone.
+    abandoned: bool,
+}
+
+/// Whether `name` is one of the cache's files: an entry, a remembered
+/// hash (64 hex digits and a suffix), or a temporary file of either.
+fn is_cache_file(name: &str) -> bool {
+    let base = name.split(TMP_MARK).next().unwrap_or(name);
+    let stem = base
+        .strip_suffix(ENTRY_SUFFIX)
+        .or_else(|| base.strip_suffix(INDEX_SUFFIX));
+    stem.is_some_and(|s| s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// The cache's files in `dir` (regular files only; not followed).
+fn list_files(dir: &OwnedFd) -> std::io::Result<Vec<CacheFile>> {
+    let mut files = Vec::new();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+    let mut entries = rustix::fs::Dir::read_from(dir)?;
+    while let Some(entry) = entries.next() {
+        let entry = entry?;
+        let Ok(name) = entry.file_name().to_str() else {
+            continue;
+        };
+        if !is_cache_file(name) {
+            continue;
+        }
+        let st = match rustix::fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW) {
+            Ok(st) => st,
+            Err(Errno::NOENT) => continue,
+            Err(e) => return Err(e.into()),
+        };
+        if FileType::from_raw_mode(st.st_mode) != FileType::RegularFile {
+            continue;
+        }
+        files.push(CacheFile {
+            name: name.to_string(),
+            bytes: (st.st_blocks as u64).saturating_mul(512),
+            used: (st.st_mtime as i64, st.st_mtime_nsec as i64),
+            abandoned: now.saturating_sub(st.st_mtime as i64) > 3600,
+        });
+    }
+    Ok(files)
 }
 
 /// Creates `path` and its missing parents with mode 0700, whatever the

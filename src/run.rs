@@ -264,7 +264,7 @@ impl Module {
         Self::compile(engine, wat.as_bytes(), "WAT module")
     }
 
-    fn compile(engine: &Engine, bytes: &[u8], what: &str) -> Result<Module, Error> {
+    pub(crate) fn compile(engine: &Engine, bytes: &[u8], what: &str) -> Result<Module, Error> {
         wasmtime::Module::new(&engine.inner, bytes)
             .map(|inner| Module::from_wasmtime(engine, inner))
             .map_err(|e| {

@@ -199,6 +199,11 @@
 #define WASIHOST_ERRNO_NOTCAPABLE 76
 
 
+// `wasihost_cache_set_max_size`'s value for a cache without a size limit.
+#define WASIHOST_CACHE_UNBOUNDED UINT64_MAX
+
+
+
 // Flag for `wasihost_config_preopen_dir`: the guest may read but not
 // change anything under the directory (writes fail with `notcapable`).
 #define WASIHOST_PREOPEN_READONLY 1
@@ -252,6 +257,9 @@
 // `wasihost_call_arg_kind`: the length or count of the argument before.
 #define WASIHOST_ARG_LEN 9
 
+// A compiled-module cache: a directory and its options.
+typedef struct wasihost_cache_t wasihost_cache_t;
+
 // One WASI call in flight, handed to a `wasihost_call_handler_t` or a
 // `wasihost_trace_callback_t`. It is valid only during that callback, on
 // that thread: do not keep the pointer, nor any pointer into guest memory
@@ -286,6 +294,14 @@ typedef struct wasihost_interrupt_handle_t wasihost_interrupt_handle_t;
 
 // A compiled module, ready to instantiate any number of times.
 typedef struct wasihost_module_t wasihost_module_t;
+
+// Flags for `wasihost_module_new_cached_flags` (an OR of the
+// `WASIHOST_CACHE_FLAG_*` values, or 0).
+typedef uint32_t wasihost_cache_flags_t;
+
+// What `wasihost_module_new_cached` found in the cache (one of the
+// `WASIHOST_CACHE_*` values).
+typedef uint32_t wasihost_cache_status_t;
 
 // Supplies the guest's stdin: write up to `cap` bytes to `buf`, store how
 // many in `*nread_out` (0 means end of input) and return 0; a WASI errno
@@ -393,14 +409,6 @@ typedef struct {
   // cap.
   bool truncated;
 } wasihost_capture_t;
-
-// What `wasihost_module_new_cached` found in the cache (one of the
-// `WASIHOST_CACHE_*` values).
-typedef uint32_t wasihost_cache_status_t;
-
-// Flags for `wasihost_module_new_cached_flags` (an OR of the
-// `WASIHOST_CACHE_FLAG_*` values, or 0).
-typedef uint32_t wasihost_cache_flags_t;
 
 // Bytes owned by the library (a serialized module), freed with
 // `wasihost_bytes_delete`.
@@ -567,6 +575,57 @@ extern "C" {
 // The library version, `"MAJOR.MINOR.PATCH"`, a static NUL-terminated
 // string.
 const char *wasihost_version(void);
+
+// A cache handle for the directory `dir` (`dir_len` bytes; NULL selects
+// the default directory: `$WASIHOST_CACHE_DIR`, else
+// `$XDG_CACHE_HOME/wasihost`, else `$HOME/.cache/wasihost`, and is an
+// error of kind `WASIHOST_ERROR_KIND_INVALID_ARGUMENT` when none of these
+// is set). Nothing is created or checked yet: the directory is created
+// (mode 0700) and checked by the first load. The size limit starts at
+// `WASIHOST_CACHE_DEFAULT_MAX_SIZE`. Free it with `wasihost_cache_delete`.
+wasihost_error_t *wasihost_cache_new(const uint8_t *dir, size_t dir_len, wasihost_cache_t **cache_out);
+
+// Frees a cache handle (the directory and its entries stay). NULL is a
+// no-op.
+void wasihost_cache_delete(wasihost_cache_t *cache);
+
+// Bounds the cache to `max_bytes` of disk: after each store, entries are
+// deleted, least recently used first, until the cache's files take at
+// most that much (the entry just stored is kept even when it alone is
+// larger). `WASIHOST_CACHE_UNBOUNDED` removes the limit.
+wasihost_error_t *wasihost_cache_set_max_size(wasihost_cache_t *cache, uint64_t max_bytes);
+
+// Sets the cache's flags: 0, or `WASIHOST_CACHE_FLAG_ALLOW_SHARED_DIR`
+// (see `wasihost_module_new_cached_flags`). Unknown bits are
+// `WASIHOST_ERROR_KIND_INVALID_ARGUMENT`.
+wasihost_error_t *wasihost_cache_set_flags(wasihost_cache_t *cache, wasihost_cache_flags_t flags);
+
+// Loads the module in `bytes` (`len` bytes, binary or WAT) through the
+// cache, as `wasihost_module_new_cached` does: `*status_out` (may be
+// NULL) gets a `WASIHOST_CACHE_*` value; errors are invalid wasm,
+// invalid arguments and a refused directory.
+wasihost_error_t *wasihost_cache_load(const wasihost_cache_t *cache, const wasihost_engine_t *engine, const uint8_t *bytes, size_t len, wasihost_cache_status_t *status_out, wasihost_module_t **module_out);
+
+// Loads the module in the file `path` (`path_len` bytes; binary or WAT)
+// through the cache. The cache remembers the SHA-256 of a file against
+// its device, inode, size, mtime and ctime, so a hit for a file seen
+// before and unchanged since neither reads nor hashes it: the fast way to
+// start a large module. A file that cannot be read is an error of kind
+// `WASIHOST_ERROR_KIND_IO` naming it; the rest is as for
+// `wasihost_cache_load`.
+wasihost_error_t *wasihost_cache_load_file(const wasihost_cache_t *cache, const wasihost_engine_t *engine, const uint8_t *path, size_t path_len, wasihost_cache_status_t *status_out, wasihost_module_t **module_out);
+
+// Writes to `*bytes_out` how many bytes of disk the cache's files take
+// (0 when the directory does not exist). Files in the directory that are
+// not the cache's are not counted.
+wasihost_error_t *wasihost_cache_disk_usage(const wasihost_cache_t *cache, uint64_t *bytes_out);
+
+// Deletes every file of the cache, and writes how many bytes of disk they
+// took to `*freed_out` (may be NULL). Files in the directory that are not
+// the cache's are left alone; modules already loaded, in this or another
+// process, stay valid. A directory that others may write is refused as
+// for a load (unless `WASIHOST_CACHE_FLAG_ALLOW_SHARED_DIR`).
+wasihost_error_t *wasihost_cache_clear(const wasihost_cache_t *cache, uint64_t *freed_out);
 
 // A new config that grants nothing, freed with `wasihost_config_delete`.
 // Returns NULL only if the library failed internally.

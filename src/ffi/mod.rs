@@ -28,6 +28,7 @@
 // Marking them `unsafe fn` would add nothing for their only callers.
 #![allow(clippy::not_unsafe_ptr_arg_deref)]
 
+pub mod cache;
 pub mod config;
 pub mod engine;
 pub mod error;

@@ -58,7 +58,7 @@ pub type wasihost_cache_flags_t = u32;
 /// writer is trusted: any of them can replace the machine code it holds.
 pub const WASIHOST_CACHE_FLAG_ALLOW_SHARED_DIR: wasihost_cache_flags_t = 1;
 
-fn new_module(module: Module) -> *mut wasihost_module_t {
+pub(crate) fn new_module(module: Module) -> *mut wasihost_module_t {
     Box::into_raw(Box::new(wasihost_module_t { module }))
 }
 
@@ -228,12 +228,7 @@ pub extern "C" fn wasihost_module_new_cached_flags(
         };
         // SAFETY: NULL or writable, by the contract.
         if let Some(s) = unsafe { status_out.as_mut() } {
-            *s = match status {
-                CacheStatus::Hit => WASIHOST_CACHE_HIT,
-                CacheStatus::Miss => WASIHOST_CACHE_MISS,
-                CacheStatus::Rebuilt => WASIHOST_CACHE_REBUILT,
-                CacheStatus::NotStored => WASIHOST_CACHE_NOT_STORED,
-            };
+            *s = super::cache::status_code(status);
         }
         write_out(out, new_module(module));
         Ok(())
