@@ -15,7 +15,7 @@ GUEST_SRCS := $(wildcard examples/guests/*.c)
 GUEST_WASM := $(patsubst examples/guests/%.c,$(BUILD)/guests/%.wasm,$(GUEST_SRCS))
 
 .PHONY: all deps guests run test test-rust test-c test-cli test-python test-go test-wasi-suite lint bench \
-	bench-smoke bench-compute bench-hooks clean lib lib-debug header examples-c install
+	bench-smoke bench-compute bench-cli bench-hooks clean lib lib-debug header examples-c install
 
 PREFIX ?= /usr/local
 
@@ -145,3 +145,10 @@ bench-hooks: deps
 
 bench-compute: deps examples-c
 	GUEST_CC="$(GUEST_CC)" GUEST_CFLAGS="$(GUEST_CFLAGS)" python3 bench/compute/run.py
+
+# The C CLI against the wasmtime 49 CLI and native code (bench/cli/README.md):
+# start-up of a tiny module, CPython -c pass, yosys -V (wall time, warm
+# caches) and five WASI calls timed in the guest, interleaved rounds.
+# BENCH_CLI_ARGS: e.g. --quick, --only hello,clock, --rounds 21, --before PATH.
+bench-cli: deps examples-c
+	GUEST_CC="$(GUEST_CC)" GUEST_CFLAGS="$(GUEST_CFLAGS)" python3 bench/cli/run.py $(BENCH_CLI_ARGS)
