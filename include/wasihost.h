@@ -202,7 +202,8 @@
 // `wasihost_cache_set_max_size`'s value for a cache without a size limit.
 #define WASIHOST_CACHE_UNBOUNDED UINT64_MAX
 
-
+// The default size limit of a cache: 1 GiB.
+#define WASIHOST_CACHE_DEFAULT_MAX_SIZE 1073741824
 
 // Flag for `wasihost_config_preopen_dir`: the guest may read but not
 // change anything under the directory (writes fail with `notcapable`).

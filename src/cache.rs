@@ -743,6 +743,8 @@ fn check_entry(fd: &OwnedFd, ehash: &[u8; 32]) -> std::io::Result<bool> {
 /// The key of a module file's state: what changes whenever its content
 /// may have (the ctime moves on every write, rename into place and
 /// attribute change, and cannot be set back).
+// The `st_*` fields' types differ between targets.
+#[allow(clippy::unnecessary_cast)]
 fn state_key(st: &rustix::fs::Stat) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update(b"wasihost source state\0");
@@ -766,6 +768,8 @@ fn same_file_state(a: &rustix::fs::Stat, b: &rustix::fs::Stat) -> bool {
 
 /// Whether the file's last change (mtime or ctime) is at least
 /// `STABLE_AFTER` old.
+// The `st_*` fields' types differ between targets.
+#[allow(clippy::unnecessary_cast)]
 fn changed_long_ago(st: &rustix::fs::Stat) -> bool {
     let Ok(now) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) else {
         return false;
@@ -892,13 +896,14 @@ fn is_cache_file(name: &str) -> bool {
 }
 
 /// The cache's files in `dir` (regular files only; not followed).
+// The `st_*` fields' types differ between targets.
+#[allow(clippy::unnecessary_cast)]
 fn list_files(dir: &OwnedFd) -> std::io::Result<Vec<CacheFile>> {
     let mut files = Vec::new();
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
-    let mut entries = rustix::fs::Dir::read_from(dir)?;
-    while let Some(entry) = entries.next() {
+    for entry in rustix::fs::Dir::read_from(dir)? {
         let entry = entry?;
         let Ok(name) = entry.file_name().to_str() else {
             continue;

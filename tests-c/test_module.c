@@ -593,6 +593,99 @@ static void test_export_func_type(void) {
     wasihost_instance_delete(inst);
 }
 
+/* wasihost_cache_t: loads from bytes and files share entries, the disk
+ * usage, clearing, the size limit, flags and argument checks. */
+static void test_cache_handle(void) {
+    char *base = temp_dir();
+    REQUIRE(base != NULL);
+    char *dir = path_join(base, "cache");
+    char *file = path_join(base, "answer.wat");
+    REQUIRE(write_file(file, WAT_ANSWER, strlen(WAT_ANSWER)));
+    wasihost_cache_t *cache = NULL;
+    REQUIRE(CHECK_OK(wasihost_cache_new(B(dir), &cache)));
+
+    uint64_t usage = 99, freed = 99;
+    CHECK_OK(wasihost_cache_disk_usage(cache, &usage));
+    CHECK_EQ_U(usage, 0); /* no directory yet */
+
+    wasihost_cache_status_t st = 0;
+    wasihost_module_t *m = NULL;
+    CHECK_OK(wasihost_cache_load_file(cache, g_engine, B(file), &st, &m));
+    CHECK_EQ_U(st, WASIHOST_CACHE_MISS);
+    check_answer_module(m, "load_file, miss");
+    wasihost_module_delete(m);
+    m = NULL;
+    CHECK_OK(wasihost_cache_load(cache, g_engine, B(WAT_ANSWER), &st, &m));
+    CHECK_EQ_U(st, WASIHOST_CACHE_HIT); /* the same entry as the file's */
+    check_answer_module(m, "load, hit");
+    wasihost_module_delete(m);
+    m = NULL;
+    CHECK_OK(wasihost_cache_load_file(cache, g_engine, B(file), NULL, &m));
+    check_answer_module(m, "load_file, hit");
+    wasihost_module_delete(m);
+    m = NULL;
+
+    CHECK_OK(wasihost_cache_disk_usage(cache, &usage));
+    CHECK(usage > 0);
+    CHECK_OK(wasihost_cache_clear(cache, &freed));
+    CHECK_EQ_U(freed, usage);
+    CHECK_OK(wasihost_cache_disk_usage(cache, &usage));
+    CHECK_EQ_U(usage, 0);
+    CHECK_OK(wasihost_cache_clear(cache, NULL));
+
+    /* A limit of one byte keeps only the entry stored last. */
+    const char *other = "(module (func (export \"_start\")) (func (export \"answer\") (result "
+                        "i32) (i32.const 41)))";
+    CHECK_OK(wasihost_cache_set_max_size(cache, 1));
+    CHECK_OK(wasihost_cache_load(cache, g_engine, B(WAT_ANSWER), &st, &m));
+    CHECK_EQ_U(st, WASIHOST_CACHE_MISS);
+    wasihost_module_delete(m);
+    m = NULL;
+    CHECK_OK(wasihost_cache_load(cache, g_engine, B(other), &st, &m));
+    CHECK_EQ_U(st, WASIHOST_CACHE_MISS);
+    wasihost_module_delete(m);
+    m = NULL;
+    CHECK_OK(wasihost_cache_load_file(cache, g_engine, B(file), &st, &m));
+    CHECK_EQ_U(st, WASIHOST_CACHE_MISS); /* evicted by the other one */
+    wasihost_module_delete(m);
+    m = NULL;
+    /* Unbounded again: both stay. */
+    CHECK_OK(wasihost_cache_set_max_size(cache, WASIHOST_CACHE_UNBOUNDED));
+    CHECK_OK(wasihost_cache_load(cache, g_engine, B(other), &st, &m));
+    CHECK_EQ_U(st, WASIHOST_CACHE_MISS);
+    wasihost_module_delete(m);
+    m = NULL;
+    CHECK_OK(wasihost_cache_load(cache, g_engine, B(WAT_ANSWER), &st, &m));
+    CHECK_EQ_U(st, WASIHOST_CACHE_HIT);
+    wasihost_module_delete(m);
+    m = NULL;
+    CHECK(WASIHOST_CACHE_DEFAULT_MAX_SIZE == 1024ull * 1024 * 1024);
+
+    /* Errors. */
+    CHECK_ERR(wasihost_cache_set_flags(cache, 0x80), WASIHOST_ERROR_KIND_INVALID_ARGUMENT,
+              "unknown cache flags");
+    CHECK_OK(wasihost_cache_set_flags(cache, WASIHOST_CACHE_FLAG_ALLOW_SHARED_DIR));
+    CHECK_ERR(wasihost_cache_load_file(cache, g_engine, B("/no/such/module.wasm"), &st, &m),
+              WASIHOST_ERROR_KIND_IO, "/no/such/module.wasm");
+    CHECK(m == NULL);
+    CHECK_ERR(wasihost_cache_load_file(cache, g_engine, (const uint8_t *)"", 0, &st, &m),
+              WASIHOST_ERROR_KIND_INVALID_ARGUMENT, "path");
+    CHECK_ERR(wasihost_cache_load(NULL, g_engine, B(WAT_ANSWER), &st, &m),
+              WASIHOST_ERROR_KIND_INVALID_ARGUMENT, "cache");
+    CHECK_ERR(wasihost_cache_disk_usage(cache, NULL), WASIHOST_ERROR_KIND_INVALID_ARGUMENT,
+              "bytes_out");
+    CHECK_ERR(wasihost_cache_new(B(dir), NULL), WASIHOST_ERROR_KIND_INVALID_ARGUMENT,
+              "cache_out");
+    CHECK_ERR(wasihost_cache_new((const uint8_t *)"", 0, &cache), WASIHOST_ERROR_KIND_INVALID_ARGUMENT,
+              "dir");
+    wasihost_cache_delete(cache);
+    wasihost_cache_delete(NULL);
+
+    remove_tree(base);
+    free(dir);
+    free(file);
+}
+
 static const struct test_case tests[] = {
     TEST_CASE(test_export_func_type),
     TEST_CASE(test_tiny_binary_module_runs),
@@ -604,6 +697,7 @@ static const struct test_case tests[] = {
     TEST_CASE(test_serialize_round_trip),
     TEST_CASE(test_deserialize_rejects_corruption),
     TEST_CASE(test_module_cache),
+    TEST_CASE(test_cache_handle),
     TEST_CASE(test_module_cache_shared_dir),
     TEST_CASE(test_version_and_kind_names),
 };

@@ -28,7 +28,8 @@ pub struct wasihost_cache_t {
 pub const WASIHOST_CACHE_UNBOUNDED: u64 = u64::MAX;
 
 /// The default size limit of a cache: 1 GiB.
-pub const WASIHOST_CACHE_DEFAULT_MAX_SIZE: u64 = ModuleCache::DEFAULT_MAX_SIZE;
+pub const WASIHOST_CACHE_DEFAULT_MAX_SIZE: u64 = 1_073_741_824;
+const _: () = assert!(WASIHOST_CACHE_DEFAULT_MAX_SIZE == ModuleCache::DEFAULT_MAX_SIZE);
 
 /// The C value of a cache status.
 pub(crate) fn status_code(status: CacheStatus) -> wasihost_cache_status_t {
