@@ -150,7 +150,7 @@ fn damaged_and_foreign_entries_are_rebuilt() {
     assert_eq!(cache.load(&engine, &wasm).unwrap().1, CacheStatus::Miss);
     let good = std::fs::read(&entry).unwrap();
 
-    let mut check = |bytes: &[u8], what: &str| {
+    let check = |bytes: &[u8], what: &str| {
         std::fs::write(&entry, bytes).unwrap();
         let (m, status) = cache.load(&engine, &wasm).unwrap();
         assert_eq!(status, CacheStatus::Rebuilt, "{what}");
