@@ -4,7 +4,8 @@
 //!
 //! ```text
 //! wasihost-run [--dir HOST[::GUEST]]... [--ro-dir HOST[::GUEST]]...
-//!              [--env NAME[=VALUE]]... [--stdin FILE] [--timeout DURATION]
+//!              [--env NAME[=VALUE]]... [--stdin FILE] [--cache-dir DIR]
+//!              [--cache-max-size BYTES] [--no-cache] [--timeout DURATION]
 //!              [--fuel N] [--max-memory BYTES] [--max-open-fds N]
 //!              [--trace FILE [--trace-filter LIST]] [--deterministic[=SEED]]
 //!              FILE.wasm [ARGS...]
@@ -17,18 +18,23 @@
 //! API: an engine made interruptible only for `--timeout`, with fuel only
 //! for `--fuel`, and [`Limits`] for the instance; `--trace` shows [`Hooks`]
 //! with a [`JsonLines`] tracer, `--deterministic` the builder's preset.
+//! Modules load through a [`ModuleCache`] (the default directory unless
+//! `--cache-dir`; `--no-cache` compiles every time) with
+//! [`ModuleCache::load_file`], which starts an unchanged module without
+//! reading it.
 
 use std::process::ExitCode;
 use std::time::Duration;
 
 use wasihost_core::wasi_snapshot_preview1::{CallSet, Hooks, JsonLines};
-use wasihost_core::{Engine, Input, Limits, Module, Outcome, WasiHost};
+use wasihost_core::{Engine, Input, Limits, Module, ModuleCache, Outcome, WasiHost};
 
 fn usage(msg: &str) -> ExitCode {
     eprintln!("wasihost-run: {msg}");
     eprintln!(
         "usage: wasihost-run [--dir HOST[::GUEST]]... [--ro-dir HOST[::GUEST]]... \
-         [--env NAME[=VALUE]]... [--stdin FILE] [--timeout DURATION] [--fuel N] \
+         [--env NAME[=VALUE]]... [--stdin FILE] [--cache-dir DIR] [--cache-max-size BYTES] \
+         [--no-cache] [--timeout DURATION] [--fuel N] \
          [--max-memory BYTES] [--max-open-fds N] [--trace FILE [--trace-filter LIST]] \
          [--deterministic[=SEED]] FILE.wasm [ARGS...]"
     );
@@ -77,6 +83,8 @@ fn main() -> ExitCode {
     let mut timeout_text = String::new();
     let mut trace: Option<std::ffi::OsString> = None;
     let mut trace_filter: Option<String> = None;
+    let mut cache_dir = ModuleCache::default_dir();
+    let mut cache_max_size = Some(ModuleCache::DEFAULT_MAX_SIZE);
     let module_path = loop {
         let Some(arg) = args.next() else {
             return usage("missing FILE.wasm");
@@ -109,6 +117,16 @@ fn main() -> ExitCode {
                     builder.preopen_dir_readonly(host, guest)
                 };
             }
+            "--cache-dir" => match args.next() {
+                Some(d) if !d.is_empty() => cache_dir = Some(d.into()),
+                _ => return usage("--cache-dir needs DIR"),
+            },
+            "--no-cache" => cache_dir = None,
+            "--cache-max-size" => match args.next().and_then(|v| parse_bytes(v.to_str()?)) {
+                Some(0) => cache_max_size = None,
+                Some(b) => cache_max_size = Some(b),
+                None => return usage("--cache-max-size needs BYTES"),
+            },
             "--stdin" => {
                 let Some(path) = args.next() else {
                     return usage("--stdin needs FILE");
@@ -198,7 +216,14 @@ fn main() -> ExitCode {
         Ok(e) => e,
         Err(e) => return usage(&e.to_string()),
     };
-    let module = match Module::from_file(&engine, &module_path) {
+    let loaded = match cache_dir {
+        Some(dir) => ModuleCache::new(dir)
+            .max_size(cache_max_size)
+            .load_file(&engine, &module_path)
+            .map(|(m, _status)| m),
+        None => Module::from_file(&engine, &module_path),
+    };
+    let module = match loaded {
         Ok(m) => m,
         Err(e) => return usage(&e.to_string()),
     };
