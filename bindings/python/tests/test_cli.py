@@ -58,7 +58,7 @@ def test_help(tmp_path: Path) -> None:
         (["--dir", "::/g", "x.wasm"], b"--dir needs HOST[::GUEST]"),
         (["--env", "=x", "x.wasm"], b'--env "=x"'),
         (["--dir", "/no/such/dir", "x.wasm"], b"/no/such/dir"),
-        (["no-such.wasm"], b"cannot read no-such.wasm: No such file or directory"),
+        (["no-such.wasm"], b"cannot read module no-such.wasm: No such file or directory"),
         (["--no-cache", "no-such.wasm"], b"no-such.wasm"),
     ],
 )
@@ -157,6 +157,107 @@ def test_same_as_the_c_runner(tmp_path: Path, guests: dict[str, Path], args: lis
     assert (py.returncode, py.stdout) == (c.returncode, c.stdout)
     # Same messages, apart from backtraces' addresses (none differ today).
     assert py.stderr == c.stderr
+
+
+@pytest.mark.skipif(
+    not C_CLI.exists() and "WASIHOST_C_CLI" not in os.environ,
+    reason=f"the C runner is not built ({C_CLI}): make examples-c",
+)
+def test_help_is_the_c_runners(tmp_path: Path) -> None:
+    """USAGE is the C runner's help, but for the program's name."""
+    py = pycli(tmp_path, "--help").stdout.decode()
+    c = subprocess.run(
+        [str(C_CLI), "--help"], capture_output=True, env=cli_env(tmp_path), timeout=300
+    ).stdout.decode()
+    assert py.startswith("usage: python -m wasihost [OPTIONS]")
+    assert "\n       python -m wasihost [--cache-dir DIR] --cache-clear\n" in py
+    assert py.replace("python -m wasihost", "wasihost-run") == c
+
+
+def _clear(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    return pycli(tmp_path, "--cache-dir", str(tmp_path / "c"), *args, "--cache-clear")
+
+
+def test_cache_clear(tmp_path: Path, guests: dict[str, Path]) -> None:
+    c = tmp_path / "c"
+    p = _clear(tmp_path)
+    assert (p.returncode, p.stdout, p.stderr) == (0, b"freed 0 bytes\n", b"")
+    assert not c.exists()  # nothing made
+    for args in (["hello", "x"], ["exit", "3"]):
+        wasm = guests["proc"] if args[0] == "hello" else guests["pyguest"]
+        pycli(tmp_path, "--cache-dir", str(c), str(wasm), *args)
+    usage = wasihost.Cache(c).disk_usage()
+    assert usage > 0 and len(list(c.glob("*.cwasm"))) == 2
+    (c / "mine.txt").write_text("kept")
+    p = _clear(tmp_path)
+    assert (p.returncode, p.stdout, p.stderr) == (0, f"freed {usage} bytes\n".encode(), b"")
+    assert list(c.glob("*.cwasm")) == [] and (c / "mine.txt").read_text() == "kept"
+    assert _clear(tmp_path).stdout == b"freed 0 bytes\n"
+    # The default directory, and options that do not matter to it.
+    pycli(tmp_path, str(guests["proc"]), "hello", "x")
+    assert len(list((tmp_path / "cache").glob("*.cwasm"))) == 1
+    p = pycli(tmp_path, "--cache-max-size", "1K", "--no-cache", "--cache-clear")
+    assert p.returncode == 0 and p.stdout.startswith(b"freed ") and p.stdout != b"freed 0 bytes\n"
+    assert list((tmp_path / "cache").glob("*.cwasm")) == []
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (
+            ["--cache-clear", "x.wasm"],
+            b'--cache-clear takes no FILE.wasm, got "x.wasm" (try --help)',
+        ),
+        (["--cache-clear", "--", "x.wasm"], b'--cache-clear takes no FILE.wasm, got "x.wasm"'),
+        (["--cache-clear=yes"], b'no value allowed in "--cache-clear=yes" (try --help)'),
+        (["--cache-max-size", "12Q", "x.wasm"], b'(e.g. 512M), not "12Q" (try --help)'),
+        (["--cache-max-size=-1", "x.wasm"], b"--cache-max-size needs BYTES"),
+        (["--cache-max-size", "16777216T", "x.wasm"], b'not "16777216T"'),
+        (["--cache-max-size"], b'missing value for "--cache-max-size"'),
+        (["--cache-dir=", "--cache-clear"], b"--cache-clear: dir is empty"),
+    ],
+)
+def test_cache_option_errors(tmp_path: Path, args: list[str], message: bytes) -> None:
+    p = pycli(tmp_path, *args)
+    assert (p.returncode, p.stdout) == (2, b"")
+    assert p.stderr.startswith(b"wasihost-run: ") and p.stderr.count(b"\n") == 1
+    assert message in p.stderr
+    if C_CLI.exists():
+        c = subprocess.run(
+            [str(C_CLI), *args], capture_output=True, env=cli_env(tmp_path), timeout=300
+        )
+        assert (c.returncode, c.stdout, c.stderr) == (p.returncode, p.stdout, p.stderr)
+
+
+def test_cache_clear_without_a_default_directory(tmp_path: Path) -> None:
+    env = cli_env(tmp_path)
+    for name in ("WASIHOST_CACHE_DIR", "XDG_CACHE_HOME", "HOME"):
+        env.pop(name, None)
+    p = subprocess.run(
+        [sys.executable, "-m", "wasihost", "--cache-clear"],
+        capture_output=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=300,
+    )
+    assert (p.returncode, p.stdout) == (2, b"")
+    assert p.stderr.startswith(b"wasihost-run: --cache-clear: no default cache directory")
+
+
+def test_cache_max_size(tmp_path: Path, guests: dict[str, Path]) -> None:
+    c = tmp_path / "c"
+    a = ["--cache-dir", str(c), "--cache-max-size", "1K"]
+    p = pycli(tmp_path, *a, str(guests["proc"]), "hello", "x")
+    assert (p.returncode, p.stdout, p.stderr) == (0, b"hello x\n", b"")
+    (first,) = c.glob("*.cwasm")  # kept, alone larger than 1 KiB
+    assert first.stat().st_size > 1024
+    p = pycli(tmp_path, *a, str(guests["pyguest"]), "exit", "4")
+    assert p.returncode == 4
+    (second,) = c.glob("*.cwasm")  # the first one was evicted
+    assert second != first
+    # 0: no bound.
+    pycli(tmp_path, "--cache-dir", str(c), "--cache-max-size", "0", str(guests["proc"]), "hello")
+    assert len(list(c.glob("*.cwasm"))) == 2
 
 
 def _closed_pipe_status(cmd: list[str], env: dict[str, str], cwd: Path) -> int:
@@ -421,7 +522,8 @@ def test_deterministic_takes_its_seed_only_after_equals(
     p = pycli(tmp_path, "--deterministic", "5", str(guests[HOSTDEMO]))
     assert (
         p.returncode == 2
-        and p.stderr == b"wasihost-run: cannot read 5: No such file or directory\n"
+        and p.stderr
+        == b"wasihost-run: cannot read module 5: No such file or directory (os error 2)\n"
     )
 
 

@@ -28,7 +28,8 @@ runs reproducible (``run(deterministic=True)``, ``Config.set_clock``,
 
 For more control (reusing a compiled module, calling exports, streaming
 output, interrupting from another thread) use :class:`Module`,
-:class:`Config` and :class:`Instance`. Every handle has an idempotent
+:class:`Config` and :class:`Instance`; :class:`Cache` keeps compiled
+modules on disk (``run(..., cache=True)``), bounded in size. Every handle has an idempotent
 ``close()``, works as a context manager and is freed by the garbage
 collector as a fallback. Errors are :class:`WasiHostError` subclasses,
 which are also ``FileNotFoundError``, ``PermissionError``, ... where a
@@ -46,6 +47,7 @@ from ._core import (
     DEFAULT_CAPTURE_LIMIT,
     DEVNULL,
     INHERIT,
+    Cache,
     CacheStatus,
     Capture,
     Captured,
@@ -103,6 +105,7 @@ __all__ = [
     "InterruptHandle",
     "Captured",
     "Capture",
+    "Cache",
     "CacheStatus",
     "Stream",
     "STDIN",

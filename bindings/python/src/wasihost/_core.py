@@ -8,20 +8,21 @@ import enum
 import io
 import os
 import threading
-from ctypes import byref, c_uint32, c_void_p
+from ctypes import byref, c_uint32, c_uint64, c_void_p
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Mapping, Union
+from typing import Any, Callable, ClassVar, Iterable, Mapping, Union
 
 from . import _callbacks, _ffi, _hooks, _validate
 from ._handle import Handle
 from ._hooks import ClockId, HandlerFn
 from ._values import WasmArg, from_c, to_c
-from .errors import TimedOut, WasiHostError, check, take
+from .errors import InvalidArgumentError, TimedOut, WasiHostError, check, take
 from .errors import make as make_error
 
 __all__ = [
     "Engine",
     "Module",
+    "Cache",
     "Config",
     "Instance",
     "InterruptHandle",
@@ -123,7 +124,7 @@ CAPTURE = Capture()
 
 
 class CacheStatus(enum.IntEnum):
-    """What :meth:`Module.cached` found in the compiled-module cache."""
+    """What a cached load (:meth:`Cache.load`, :meth:`Module.cached`) found in the cache."""
 
     HIT = _ffi.WASIHOST_CACHE_HIT
     """A valid entry was loaded; nothing was compiled."""
@@ -297,28 +298,34 @@ class Module(Handle):
         path: PathArg,
         *,
         engine: Engine | None = None,
-        cache: bool | PathArg = False,
+        cache: bool | PathArg | Cache = False,
         cache_allow_shared: bool = False,
+        cache_max_size: int | None = _ffi.WASIHOST_CACHE_DEFAULT_MAX_SIZE,
     ) -> Module:
         """Compiles the module (binary or WAT) in the file at ``path``.
 
         A missing file raises ``FileNotFoundError`` (a
         :class:`~wasihost.HostIOError`). With ``cache`` (True for the default
-        directory, or a directory), the module goes through the
-        compiled-module cache: see :meth:`cached` (``cache_allow_shared`` is
-        its ``allow_shared_dir``).
+        directory, a directory, or a :class:`Cache`), the module goes
+        through the compiled-module cache with :meth:`Cache.load_file`: a
+        hit for a file seen before and unchanged since neither reads nor
+        hashes it. ``cache_allow_shared`` and ``cache_max_size`` are the
+        :class:`Cache`'s ``allow_shared_dir`` and ``max_size`` (not used with
+        a :class:`Cache`, which has its own). With ``cache=True`` and no
+        default directory (none of ``$WASIHOST_CACHE_DIR``,
+        ``$XDG_CACHE_HOME`` and ``$HOME`` set), the module is compiled
+        without the cache and :attr:`cache_status` is ``NOT_STORED``, as for
+        :meth:`cached`.
         """
         p = _bytes(path, "path")
-        _validate.cache(cache)
-        _validate.boolean(cache_allow_shared, "cache_allow_shared")
+        _cache_options(cache, cache_allow_shared, cache_max_size)
         if cache is not False:
-            with open(p, "rb") as f:
-                data = f.read()
-            return cls.cached(
-                data,
-                engine=engine,
-                cache_dir=None if cache is True else cache,
-                allow_shared_dir=cache_allow_shared,
+            return _through_cache(
+                cache,
+                cache_allow_shared,
+                cache_max_size,
+                lambda c: c.load_file(p, engine=engine),
+                lambda: cls.from_file(p, engine=engine),
             )
         return cls._make(
             engine, lambda lib, e, out: lib.wasihost_module_from_file(e, p, len(p), out)
@@ -410,6 +417,195 @@ class Module(Handle):
         """``wasihost_module_export_func_type``: the kinds of ``name``'s params and results."""
         with self._use() as m:
             return _func_kinds(_ffi.lib().wasihost_module_export_func_type, m, name)
+
+
+# --- Cache --------------------------------------------------------------------
+
+
+class Cache(Handle):
+    """A compiled-module cache: a directory of compiled modules, with a size limit.
+
+    ``Cache(dir)`` names the directory; ``dir`` None selects the library's
+    default: ``$WASIHOST_CACHE_DIR``, else ``$XDG_CACHE_HOME/wasihost``,
+    else ``~/.cache/wasihost`` (:class:`~wasihost.InvalidArgumentError`
+    when none of these is set). Nothing is created or checked until the
+    first load, which creates the directory (mode 0700).
+
+    :meth:`load` (bytes) and :meth:`load_file` (a path) give a
+    :class:`Module` whose :attr:`Module.cache_status` says what the cache
+    held: a valid entry is loaded without compiling; a missing, corrupt or
+    stale one is compiled and stored. :meth:`load_file` also remembers the
+    hash of the file against its identity and times, so a hit for a file
+    seen before and unchanged since neither reads nor hashes it: the fast
+    way to start a large module.
+
+    ``max_size`` bounds the cache's files on disk (default
+    :attr:`DEFAULT_MAX_SIZE`, 1 GiB; None: no bound): after each store,
+    the least recently used entries are deleted until the cache fits (the
+    entry just stored is kept even when it alone is larger).
+    ``allow_shared_dir`` uses an existing directory that its group or
+    everyone may write, or that another user owns (refused with
+    :class:`PermissionError` otherwise, see :meth:`Module.cached`): only
+    when everyone who can write it is trusted.
+
+    :meth:`disk_usage` and :meth:`clear` report and free the cache's disk
+    space. A cache is safe to share between threads (and processes); like
+    every handle it has an idempotent ``close()`` and is a context manager.
+    Closing it leaves the directory and its entries, and the modules it
+    loaded, as they are.
+    """
+
+    _what = "cache"
+    DEFAULT_MAX_SIZE: ClassVar[int] = _ffi.WASIHOST_CACHE_DEFAULT_MAX_SIZE
+    """The size limit of a cache not given one: 1 GiB."""
+
+    def __init__(
+        self,
+        dir: PathArg | None = None,
+        *,
+        max_size: int | None = DEFAULT_MAX_SIZE,
+        allow_shared_dir: bool = False,
+    ) -> None:
+        d = None if dir is None else _bytes(dir, "dir")
+        limit = _ffi.CACHE_UNBOUNDED if max_size is None else _validate.uint64(max_size, "max_size")
+        flags = (
+            _ffi.WASIHOST_CACHE_FLAG_ALLOW_SHARED_DIR
+            if _validate.boolean(allow_shared_dir, "allow_shared_dir")
+            else 0
+        )
+        lib = _ffi.lib()
+        out = c_void_p()
+        check(lib.wasihost_cache_new(d, len(d or b""), byref(out)))
+        ptr = out.value or 0
+        try:
+            check(lib.wasihost_cache_set_max_size(ptr, limit))
+            check(lib.wasihost_cache_set_flags(ptr, flags))
+        except BaseException:
+            lib.wasihost_cache_delete(ptr)
+            raise
+        super().__init__(ptr, lib.wasihost_cache_delete)
+        self._dir = dir
+        self._max_size = None if limit == _ffi.CACHE_UNBOUNDED else limit
+        self._allow_shared_dir = bool(flags)
+
+    @property
+    def dir(self) -> PathArg | None:
+        """The directory as given (None: the library's default)."""
+        return self._dir
+
+    @property
+    def max_size(self) -> int | None:
+        """The size limit in bytes (None: no bound)."""
+        return self._max_size
+
+    @property
+    def allow_shared_dir(self) -> bool:
+        """Whether a directory that others may write is used (see :class:`Cache`)."""
+        return self._allow_shared_dir
+
+    def _load(
+        self,
+        engine: Engine | None,
+        call: Callable[[Any, int, int, Any, Any], Any],
+    ) -> Module:
+        status = c_uint32(0)
+        with self._use() as c:
+            module = Module._make(engine, lambda lib, e, out: call(lib, c, e, byref(status), out))
+        module.cache_status = CacheStatus(status.value) if status.value else None
+        return module
+
+    def load(self, wasm: bytes | bytearray | memoryview, *, engine: Engine | None = None) -> Module:
+        """The module in ``wasm`` (binary or WAT bytes), through the cache.
+
+        ``engine`` defaults to ``default_engine()``. Invalid wasm raises
+        :class:`~wasihost.ModuleError`; a directory that may not be used
+        :class:`PermissionError`. Other cache trouble (a directory that
+        cannot be created or written) does not fail the load:
+        :attr:`Module.cache_status` says ``NOT_STORED``.
+        """
+        if isinstance(wasm, str):
+            raise TypeError("Cache.load() takes bytes; use Cache.load_file(path) for a file")
+        data = _validate.binary(wasm, "wasm")
+        return self._load(
+            engine,
+            lambda lib, c, e, st, out: lib.wasihost_cache_load(c, e, data, len(data), st, out),
+        )
+
+    def load_file(self, path: PathArg, *, engine: Engine | None = None) -> Module:
+        """The module in the file at ``path`` (binary or WAT), through the cache.
+
+        As :meth:`load`; a file that cannot be read raises
+        :class:`~wasihost.HostIOError` (``FileNotFoundError``, ...) naming it.
+        """
+        p = _bytes(path, "path")
+        return self._load(
+            engine,
+            lambda lib, c, e, st, out: lib.wasihost_cache_load_file(c, e, p, len(p), st, out),
+        )
+
+    def disk_usage(self) -> int:
+        """How many bytes of disk the cache's files take (0 when the directory is missing).
+
+        Files in the directory that are not the cache's are not counted.
+        """
+        n = c_uint64(0)
+        with self._use() as c:
+            check(_ffi.lib().wasihost_cache_disk_usage(c, byref(n)))
+        return n.value
+
+    def clear(self) -> int:
+        """Deletes every file of the cache; returns how many bytes of disk they took.
+
+        Files in the directory that are not the cache's stay; modules
+        already loaded (in this or another process) stay valid. A directory
+        that others may write is refused as for a load.
+        """
+        n = c_uint64(0)
+        with self._use() as c:
+            check(_ffi.lib().wasihost_cache_clear(c, byref(n)))
+        return n.value
+
+    def __repr__(self) -> str:
+        if self._closed:
+            return super().__repr__()
+        where = "default" if self._dir is None else repr(os.fsdecode(self._dir))
+        return f"<wasihost.Cache dir={where} max_size={self._max_size}>"
+
+
+def _cache_options(cache: Any, allow_shared: Any, max_size: Any) -> None:
+    """Checks ``cache=``, ``cache_allow_shared=`` and ``cache_max_size=``."""
+    if not isinstance(cache, Cache):
+        _validate.cache(cache)
+    _validate.boolean(allow_shared, "cache_allow_shared")
+    if max_size is not None:
+        _validate.uint64(max_size, "cache_max_size")
+
+
+def _through_cache(
+    cache: bool | PathArg | Cache,
+    allow_shared: bool,
+    max_size: int | None,
+    load: Callable[[Cache], Module],
+    without: Callable[[], Module],
+) -> Module:
+    """Loads through ``cache`` (a :class:`Cache`, True for the default directory, or a
+    directory); with True and no default directory, ``without()``, marked ``NOT_STORED``."""
+    if isinstance(cache, Cache):
+        return load(cache)
+    if cache is False:
+        raise ValueError("no cache to load through")
+    try:
+        c = Cache(
+            None if cache is True else cache, max_size=max_size, allow_shared_dir=allow_shared
+        )
+    except InvalidArgumentError:
+        if cache is not True:
+            raise
+        module = without()
+        module.cache_status = CacheStatus.NOT_STORED
+        return module
+    with c:
+        return load(c)
 
 
 def _func_kinds(query: Any, ptr: int, name: bytes) -> tuple[tuple[int, ...], tuple[int, ...]]:

@@ -96,6 +96,12 @@ WASIHOST_ARG_IOVS = 8
 WASIHOST_ARG_LEN = 9
 WASIHOST_TRAP_HANDLER = 13
 
+WASIHOST_CACHE_DEFAULT_MAX_SIZE = 1073741824
+
+# A #define the header test cannot read as a number (UINT64_MAX).
+CACHE_UNBOUNDED = (1 << 64) - 1
+"""``WASIHOST_CACHE_UNBOUNDED``: ``wasihost_cache_set_max_size``'s value for no limit."""
+
 CONSTANTS: dict[str, int] = {
     name: value for name, value in globals().items() if name.startswith("WASIHOST_")
 }
@@ -124,6 +130,7 @@ OPAQUE_TYPES = (
     "wasihost_interrupt_handle_t",
     "wasihost_module_t",
     "wasihost_call_t",
+    "wasihost_cache_t",
 )
 
 
@@ -198,6 +205,14 @@ _addr_out = POINTER(c_void_p)  # uint8_t **: an out-parameter for such a pointer
 # name -> (restype, argtypes), in the header's order.
 FUNCTIONS: dict[str, tuple[Any, list[Any]]] = {
     "wasihost_version": (c_char_p, []),
+    "wasihost_cache_new": (_err, [_b, c_size_t, _pp]),
+    "wasihost_cache_delete": (None, [_p]),
+    "wasihost_cache_set_max_size": (_err, [_p, c_uint64]),
+    "wasihost_cache_set_flags": (_err, [_p, c_uint32]),
+    "wasihost_cache_load": (_err, [_p, _p, _b, c_size_t, POINTER(c_uint32), _pp]),
+    "wasihost_cache_load_file": (_err, [_p, _p, _b, c_size_t, POINTER(c_uint32), _pp]),
+    "wasihost_cache_disk_usage": (_err, [_p, POINTER(c_uint64)]),
+    "wasihost_cache_clear": (_err, [_p, POINTER(c_uint64)]),
     "wasihost_config_new": (_p, []),
     "wasihost_config_delete": (None, [_p]),
     "wasihost_config_push_arg": (_err, [_p, _b, c_size_t]),

@@ -10,6 +10,7 @@ from . import _ffi, _hooks, _validate
 from ._core import (
     CAPTURE,
     DEVNULL,
+    Cache,
     Capture,
     Config,
     DirsArg,
@@ -20,9 +21,11 @@ from ._core import (
     PathArg,
     StdinSource,
     TextArg,
+    _cache_options,
+    _through_cache,
     default_engine,
 )
-from .errors import GuestExit, InvalidArgumentError, WasiHostError
+from .errors import GuestExit, WasiHostError
 
 __all__ = ["run", "RunResult"]
 
@@ -67,31 +70,36 @@ def _exit_error(code: int, result: RunResult) -> GuestExit:
 def _load(
     wasm: PathArg | bytes | Module,
     engine: Engine | None,
-    cache: bool | PathArg,
+    cache: bool | PathArg | Cache,
     allow_shared: bool = False,
+    max_size: int | None = Cache.DEFAULT_MAX_SIZE,
 ) -> tuple[Module, bool]:
     """The module and whether run() owns it (and must close it)."""
     if isinstance(wasm, Module):
         return wasm, False
     if isinstance(wasm, (bytes, bytearray, memoryview)):
+        data = wasm
         if cache is False:
-            return Module(wasm, engine=engine), True
-        cache_dir = None if cache is True else cache
+            return Module(data, engine=engine), True
+        # As the CLI: without a default cache directory (no HOME), run without it.
         return (
-            Module.cached(wasm, engine=engine, cache_dir=cache_dir, allow_shared_dir=allow_shared),
+            _through_cache(
+                cache,
+                allow_shared,
+                max_size,
+                lambda c: c.load(data, engine=engine),
+                lambda: Module(data, engine=engine),
+            ),
             True,
         )
-    if cache is True:
-        # As the CLI: without a default cache directory (no HOME), run without it.
-        try:
-            return (
-                Module.from_file(wasm, engine=engine, cache=True, cache_allow_shared=allow_shared),
-                True,
-            )
-        except InvalidArgumentError:
-            return Module.from_file(wasm, engine=engine), True
     return (
-        Module.from_file(wasm, engine=engine, cache=cache, cache_allow_shared=allow_shared),
+        Module.from_file(
+            wasm,
+            engine=engine,
+            cache=cache,
+            cache_allow_shared=allow_shared,
+            cache_max_size=max_size,
+        ),
         True,
     )
 
@@ -114,8 +122,9 @@ def run(
     fuel: int | None = None,
     max_memory: int | None = None,
     max_table_elements: int | None = None,
-    cache: bool | PathArg = False,
+    cache: bool | PathArg | Cache = False,
     cache_allow_shared: bool = False,
+    cache_max_size: int | None = Cache.DEFAULT_MAX_SIZE,
     engine: Engine | None = None,
     check: bool = False,
     handlers: Mapping[str | Iterable[str], _hooks.HandlerFn] | None = None,
@@ -158,9 +167,14 @@ def run(
     None)`` by itself; a :class:`Module` (or ``engine=``) must come from a
     matching :class:`Engine`, e.g. ``Engine(interruptible=True)``, else
     :class:`~wasihost.ConfigError` says so. ``cache`` loads the module through the
-    compiled-module cache (True: the default directory; or a directory);
-    ``cache_allow_shared`` uses a cache directory that others may write or
-    another user owns (refused with :class:`PermissionError` otherwise).
+    compiled-module cache (True: the default directory; a directory; or a
+    :class:`Cache`), a path with :meth:`Cache.load_file` (a hit for an
+    unchanged file neither reads nor hashes it); ``cache_allow_shared`` uses
+    a cache directory that others may write or another user owns (refused
+    with :class:`PermissionError` otherwise); ``cache_max_size`` bounds the
+    cache's disk use in bytes (default 1 GiB; None: no bound), deleting the
+    least recently used entries after a store (both ignored for a
+    :class:`Cache`, which has its own).
     ``check`` raises :class:`~wasihost.GuestExit` for a nonzero exit code.
 
     The programmable host (see :class:`Config`): ``handlers`` maps calls to
@@ -197,7 +211,6 @@ def run(
     for what, flag in (
         ("inherit_env", inherit_env),
         ("check", check),
-        ("cache_allow_shared", cache_allow_shared),
     ):
         _validate.boolean(flag, what)
     if env is not None:
@@ -218,7 +231,7 @@ def run(
         _validate.uint64(max_memory, "max_memory")
     if max_table_elements is not None:
         _validate.uint64(max_table_elements, "max_table_elements")
-    _validate.cache(cache)
+    _cache_options(cache, cache_allow_shared, cache_max_size)
     _validate.instance_of(engine, Engine, "engine")
     if handlers is not None:
         _hooks.handler_items(handlers)
@@ -259,7 +272,7 @@ def run(
         trace_filter=trace_filter,
         deterministic=deterministic,
     ) as config:
-        module, own_module = _load(wasm, engine, cache, cache_allow_shared)
+        module, own_module = _load(wasm, engine, cache, cache_allow_shared, cache_max_size)
         try:
             captures = (isinstance(stdout, Capture), isinstance(stderr, Capture))
             try:

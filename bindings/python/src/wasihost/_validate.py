@@ -263,10 +263,16 @@ def instance_of(value: Any, cls: type, name: str, *, optional: bool = True) -> A
 
 
 def cache(value: Any, name: str = "cache") -> Any:
-    """``cache=``: False, True (the default directory) or a directory path; returned as given."""
+    """``cache=``: False, True (the default directory) or a directory path; returned as given.
+
+    (A :class:`wasihost.Cache` is accepted by the callers before this check.)
+    """
     if isinstance(value, bool):
         return value
     if not (isinstance(value, (str, bytes)) or hasattr(value, "__fspath__")):
-        raise TypeError(f"{name} must be True, False or a directory path, not {_type_name(value)}")
+        raise TypeError(
+            f"{name} must be True, False, a directory path or a wasihost.Cache,"
+            f" not {_type_name(value)}"
+        )
     text(value, name)
     return value

@@ -1,18 +1,18 @@
 """``python -m wasihost``: the wasihost-run command line, in Python.
 
 The same flags, messages and exit statuses as the C runner
-(``examples-c/wasihost-run.c``); see :data:`USAGE`.
+(``examples-c/wasihost-run.c``); see :data:`USAGE`, the C runner's help
+but for the program's name (``tests/test_cli.py`` compares them).
 """
 
 from __future__ import annotations
 
-import os
 import sys
 from dataclasses import dataclass
 from typing import Sequence
 
 from . import _ffi, _validate
-from ._core import INHERIT, Config, Engine, Instance, Module
+from ._core import INHERIT, Cache, Config, Engine, Instance, Module
 from .errors import (
     FuelExhausted,
     GuestExit,
@@ -39,6 +39,7 @@ PROG = "wasihost-run"
 
 USAGE = """\
 usage: python -m wasihost [OPTIONS] [--] FILE.wasm [ARGS...]
+       python -m wasihost [--cache-dir DIR] --cache-clear
 
 Runs the WASI command FILE.wasm (binary or WAT text) in a sandbox. The
 guest gets FILE.wasm (as given) as argv[0], then ARGS; it sees no
@@ -59,6 +60,11 @@ Options (VALUE may also be given as --option=VALUE):
   --cache-allow-shared    use the cache directory even if others may write
                           it or another user owns it (refused otherwise:
                           anyone who can write it can replace the code run)
+  --cache-max-size BYTES  bound the cache to BYTES of disk (default 1G; 0:
+                          no bound): after storing a module, the least
+                          recently used ones are deleted to fit
+  --cache-clear           delete every compiled module in the cache, print
+                          how many bytes that freed, and exit (no FILE)
   --no-cache              compile the module without the cache
   -h, --help              print this help and exit
 
@@ -113,6 +119,8 @@ _OPTIONS = {
     "--stdin": _YES,
     "--cache-dir": _YES,
     "--cache-allow-shared": _NO,
+    "--cache-max-size": _YES,
+    "--cache-clear": _NO,
     "--no-cache": _NO,
     "--timeout": _YES,
     "--fuel": _YES,
@@ -169,6 +177,8 @@ class _Limits:
     trace: str | None = None  # --trace FILE
     trace_filter: str | None = None  # --trace-filter LIST
     seed: int | None = None  # --deterministic[=SEED]
+    cache_max_size: int | None = None  # --cache-max-size BYTES (0: no bound)
+    cache_clear: bool = False  # --cache-clear
 
 
 def _digits(s: str) -> int | None:
@@ -237,6 +247,9 @@ def _parse_limit(name: str, value: str | None, limits: _Limits) -> bool:
             raise _usage_error("--deterministic=SEED needs an integer SEED, not", value)
         limits.seed = seed
         return True
+    if name == "--cache-clear":
+        limits.cache_clear = True
+        return True
     if value is None:
         return False
     if name == "--trace":
@@ -268,6 +281,15 @@ def _parse_limit(name: str, value: str | None, limits: _Limits) -> bool:
                 value,
             )
         limits.max_memory = b
+    elif name == "--cache-max-size":
+        b = parse_bytes(value)
+        if b is None:
+            raise _usage_error(
+                "--cache-max-size needs BYTES: an integer, optionally followed by K, M, G or T"
+                " (e.g. 512M), not",
+                value,
+            )
+        limits.cache_max_size = b
     elif name == "--max-open-fds":
         # The lower bound depends on the preopens: checked in _run().
         n = _digits(value)
@@ -311,7 +333,8 @@ def _run_failed(module_path: str, e: WasiHostError, limits: _Limits) -> int:
 
 
 def _parse(argv: Sequence[str]) -> tuple[list[tuple[str, str | None]], _Limits, int]:
-    """The options (name, value), the limits and the index of FILE.wasm in argv."""
+    """The options (name, value), the limits and the index of FILE.wasm in argv
+    (``len(argv)`` when there is none)."""
     actions: list[tuple[str, str | None]] = []
     limits = _Limits()
     i = 0
@@ -346,8 +369,6 @@ def _parse(argv: Sequence[str]) -> tuple[list[tuple[str, str | None]], _Limits, 
         if not _parse_limit(name, value, limits):
             actions.append((name, value))
         i += 1
-    if i >= len(argv):
-        raise _usage_error("missing FILE.wasm")
     return actions, limits, i
 
 
@@ -382,34 +403,44 @@ def _apply(config: Config, name: str, value: str) -> None:
             raise _Exit(EXIT_USAGE) from None
 
 
+def _open_cache(cache_dir: str | None, allow_shared: bool, max_size: int | None) -> Cache:
+    """The cache the command line names; ``max_size`` None: the default, 0: no bound."""
+    if max_size is None:
+        return Cache(cache_dir, allow_shared_dir=allow_shared)
+    return Cache(cache_dir, max_size=max_size or None, allow_shared_dir=allow_shared)
+
+
 def _load(
-    engine: Engine, path: str, no_cache: bool, cache_dir: str | None, allow_shared: bool = False
+    engine: Engine,
+    path: str,
+    no_cache: bool,
+    cache_dir: str | None,
+    allow_shared: bool = False,
+    max_size: int | None = None,
 ) -> Module:
     try:
-        if no_cache:
-            module = Module.from_file(path, engine=engine)
-        else:
+        cache: Cache | None = None
+        if not no_cache:
             try:
-                with open(os.fsencode(path), "rb") as f:
-                    data = f.read()
-            except OSError as e:
-                _say(f"cannot read {path}: {os.strerror(e.errno) if e.errno else e}")
-                raise _Exit(EXIT_USAGE) from None
-            try:
-                module = Module.cached(
-                    data, engine=engine, cache_dir=cache_dir, allow_shared_dir=allow_shared
-                )
+                cache = _open_cache(cache_dir, allow_shared, max_size)
             except InvalidArgumentError:
                 # Without --cache-dir there may be no default directory (no
                 # HOME): then run without the cache rather than fail.
                 if cache_dir is not None:
                     raise
-                module = Module(data, engine=engine)
+                no_cache = True
+        if cache is not None:
+            with cache:
+                module = cache.load_file(path, engine=engine)
+        else:
+            module = Module.from_file(path, engine=engine)
     except WasiHostError as e:
         if not no_cache and e.kind == _ffi.WASIHOST_ERROR_KIND_IO and e.wasi_errno == 63:
             # The cache directory is not private: the message names it and
             # says what to do; add the option that allows it anyway.
             _say(f"{e.message} (--cache-allow-shared)")
+        elif e.kind == _ffi.WASIHOST_ERROR_KIND_IO:
+            _say(e.message)  # names the file already
         else:
             _say(f"{path}: {e.message}")
         raise _Exit(EXIT_USAGE) from None
@@ -418,6 +449,27 @@ def _load(
         _say(f"{path}: the module exports no _start function (not a WASI command)")
         raise _Exit(EXIT_USAGE)
     return module
+
+
+def _clear_cache(actions: list[tuple[str, str | None]]) -> int:
+    """--cache-clear: deletes the compiled modules of the cache the command line
+    names (--cache-dir, --cache-allow-shared) and prints how many bytes that freed."""
+    cache_dir: str | None = None
+    allow_shared = False
+    for name, value in actions:
+        if name == "--cache-dir":
+            cache_dir = value
+        elif name == "--cache-allow-shared":
+            allow_shared = True
+    try:
+        with Cache(cache_dir, allow_shared_dir=allow_shared) as cache:
+            freed = cache.clear()
+    except WasiHostError as e:
+        _say(f"--cache-clear: {e.message}")
+        return EXIT_USAGE
+    sys.stdout.write(f"freed {freed} bytes\n")
+    sys.stdout.flush()
+    return 0
 
 
 def _apply_limits(config: Config, limits: _Limits, npreopens: int) -> None:
@@ -494,7 +546,12 @@ def _run(
         except WasiHostError as e:
             _say(f"cannot create the engine: {e.message}")
             return EXIT_USAGE
-        with engine, _load(engine, module_path, no_cache, cache_dir, allow_shared) as module:
+        with (
+            engine,
+            _load(
+                engine, module_path, no_cache, cache_dir, allow_shared, limits.cache_max_size
+            ) as module,
+        ):
             try:
                 instance = Instance(module, config)
             except WasiHostError as e:
@@ -521,6 +578,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise TypeError(f"argv[{idx}] must be str, not {type(a).__name__}")
     try:
         actions, limits, first = _parse(args)
+        if limits.cache_clear:
+            if first < len(args):
+                raise _usage_error("--cache-clear takes no FILE.wasm, got", args[first])
+            return _clear_cache(actions)
+        if first >= len(args):
+            raise _usage_error("missing FILE.wasm")
         return _run(actions, limits, args, first)
     except _Exit as e:
         return e.status
