@@ -111,12 +111,22 @@ pub(crate) const WRITE_RIGHTS: rights = bits(&[
 pub(crate) struct FileFd {
     pub(crate) file: File,
     pub(crate) filetype: filetype,
-    /// A position of a regular file beyond what the host filesystem lets
-    /// `lseek` reach (ext4 stops at 16 TiB, everything at 2^63): POSIX
-    /// and wasmtime allow any position, and there reads see the end of
-    /// the file and writes `fbig`. `None` while the host offset is the
-    /// position.
-    far: Option<u64>,
+    /// The position of a regular file, kept by the host (as wasmtime
+    /// does): `fd_read` and `fd_write` go to it with `pread`/`pwrite` and
+    /// advance it by what they transferred, and `fd_tell` and `fd_seek`
+    /// (but `end`, which needs the size) make no syscall. Any position
+    /// from 0 to 2^64 - 1 can be held, as POSIX and wasmtime allow; beyond
+    /// what the host filesystem holds, reads see the end of the file and
+    /// writes are `fbig`, as they would natively.
+    ///
+    /// `None` while the host fd's own offset is the position: always for
+    /// anything but a regular file (a device, a FIFO: kept by the
+    /// kernel), and for a regular file after an `append` write, which
+    /// leaves the kernel's offset at the new end (read back, once, when
+    /// the position is next needed). Only guest-opened files are here,
+    /// never an fd the embedder shares (stdio streams cannot seek), so no
+    /// one else moves the host offset behind the host's back.
+    offset: Option<u64>,
     /// See [`FileFd::write_twin`].
     twin: super::stdio::WriteTwin,
 }
@@ -126,7 +136,8 @@ impl FileFd {
         FileFd {
             file,
             filetype,
-            far: None,
+            // A new open file description starts at 0.
+            offset: (filetype == filetype::regular_file).then_some(0),
             twin: super::stdio::WriteTwin::default(),
         }
     }
@@ -152,6 +163,9 @@ pub(crate) struct DirFd {
     /// starts at cookie 0, then sliced, so a listing costs one pass over
     /// the directory however small the guest's buffer.
     pub(crate) listing: Option<Listing>,
+    /// Its own inode, read once when a directory opened from it asks
+    /// (the `..` of a subdirectory).
+    own_ino: std::cell::OnceCell<u64>,
 }
 
 /// A directory's entries: all names in one buffer (no allocation per
@@ -189,8 +203,24 @@ impl DirFd {
             preopen,
             parent_ino: None,
             listing: None,
+            own_ino: std::cell::OnceCell::new(),
         }
     }
+
+    /// Its own inode (`None` if the host cannot say).
+    fn own_ino(&self) -> Option<u64> {
+        if let Some(ino) = self.own_ino.get() {
+            return Some(*ino);
+        }
+        let ino = rustix::fs::fstat(&self.dir).ok()?.st_ino;
+        Some(*self.own_ino.get_or_init(|| ino))
+    }
+}
+
+/// Whether `path` is one plain name: no `/`, not `.` or `..`.
+fn is_plain_name(path: &Path) -> bool {
+    let b = path.as_os_str().as_bytes();
+    !b.is_empty() && !b.contains(&b'/') && b != b"." && b != b".."
 }
 
 /// The rights of a preopened directory.
@@ -600,9 +630,54 @@ impl Fs<'_> {
             custom |= libc::O_DIRECTORY;
         }
         opts.custom_flags(custom);
+        // A plain name in the directory is opened with one `openat`, not
+        // followed: it cannot leave the directory (no `/`, no `..`, and a
+        // symlink there is refused by O_NOFOLLOW), so `RESOLVE_BENEATH`
+        // would check nothing. `noent` and `exist` are the answer as they
+        // are; any other failure (a symlink to follow, a FIFO without a
+        // reader, ...) is asked again through cap-std below, which gives
+        // the answer.
+        let direct = if is_plain_name(path) {
+            let mut fl = rustix::fs::OFlags::CLOEXEC
+                | rustix::fs::OFlags::NOFOLLOW
+                | rustix::fs::OFlags::from_bits_retain(custom as _);
+            fl |= match (
+                base.contains(rights::fd_read) || !write_access,
+                write_access,
+            ) {
+                (_, false) => rustix::fs::OFlags::RDONLY,
+                (false, true) => rustix::fs::OFlags::WRONLY,
+                (true, true) => rustix::fs::OFlags::RDWR,
+            };
+            if of.contains(oflags::creat) {
+                fl |= rustix::fs::OFlags::CREATE;
+                if of.contains(oflags::excl) {
+                    fl |= rustix::fs::OFlags::EXCL;
+                }
+            }
+            for (flag, host) in [
+                (fdflags::dsync, rustix::fs::OFlags::DSYNC),
+                (fdflags::rsync, rustix::fs::OFlags::RSYNC),
+                (fdflags::sync, rustix::fs::OFlags::SYNC),
+            ] {
+                if flags.contains(flag) {
+                    fl |= host;
+                }
+            }
+            match rustix::fs::openat(&d.dir, path, fl, rustix::fs::Mode::from_raw_mode(0o666)) {
+                Ok(fd) => Some(File::from_std(std::fs::File::from(fd))),
+                Err(e @ (rustix::io::Errno::NOENT | rustix::io::Errno::EXIST)) => {
+                    return Err(sys(e));
+                }
+                Err(_) => None,
+            }
+        } else {
+            None
+        };
+        let opened_directly = direct.is_some();
         // A directory is opened like a file (not with cap-std's `open_dir`,
         // whose O_PATH fds refuse fsync, futimens and F_SETFL).
-        let file = match d.dir.open_with(path, &opts) {
+        let file = match direct.map_or_else(|| d.dir.open_with(path, &opts), Ok) {
             Ok(f) => f,
             // O_NOFOLLOW on a symlink is `loop` in POSIX, whatever it points
             // to; cap-std reports a symlink to a directory under
@@ -630,8 +705,16 @@ impl Fs<'_> {
             }
             Err(e) => return Err(io(e)),
         };
-        let st = rustix::fs::fstat(&file).map_err(sys)?;
-        let kind = rustix::fs::FileType::from_raw_mode(st.st_mode);
+        // The type, from what the open already says where it can:
+        // O_DIRECTORY opens only a directory, and O_CREAT|O_EXCL only
+        // creates a regular file; else one `fstat`.
+        let kind = if want_dir {
+            rustix::fs::FileType::Directory
+        } else if of.contains(oflags::creat.union(oflags::excl)) {
+            rustix::fs::FileType::RegularFile
+        } else {
+            rustix::fs::FileType::from_raw_mode(rustix::fs::fstat(&file).map_err(sys)?.st_mode)
+        };
         // O_NONBLOCK stays on a regular file or a directory, where Linux
         // ignores it (and the guest's flags are the table's); anything else
         // gets the blocking fd it asked for, a FIFO for reading once a
@@ -650,9 +733,15 @@ impl Fs<'_> {
         }
         let (object, ft) = match kind {
             rustix::fs::FileType::Directory => {
-                // The parent's inode, for the `..` entry of fd_readdir;
-                // cap-std resolves `path/..` inside the sandbox or refuses.
-                let parent_ino = d.dir.metadata(path.join("..")).ok().map(|m| m.ino());
+                // The parent's inode, for the `..` entry of fd_readdir: of
+                // a plain name opened directly (not a symlink), the
+                // directory it was opened from; else cap-std resolves
+                // `path/..` inside the sandbox or refuses.
+                let parent_ino = if opened_directly {
+                    d.own_ino()
+                } else {
+                    d.dir.metadata(path.join("..")).ok().map(|m| m.ino())
+                };
                 let mut sub = DirFd::new(Dir::from_std_file(file.into_std()), None);
                 sub.parent_ino = parent_ino;
                 (FdObject::Dir(sub), filetype::directory)
@@ -1011,28 +1100,75 @@ fn list(dir: &Dir, parent_ino: Option<u64>) -> Result<Listing, errno> {
 
 /// File-data calls on one open file.
 impl FileFd {
-    pub(crate) fn read(&mut self, buf: &mut [u8]) -> Result<usize, errno> {
-        if self.far.is_some() {
-            return Ok(0);
-        }
-        loop {
-            match self.file.read(buf) {
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                r => return r.map_err(io),
+    /// Whether the host keeps the position (see [`FileFd::offset`]).
+    #[inline]
+    fn host_positioned(&self) -> bool {
+        self.filetype == filetype::regular_file
+    }
+
+    /// The position of a regular file, read back from the host fd once
+    /// after an `append` write.
+    #[inline]
+    fn position(&mut self) -> Result<filesize, errno> {
+        match self.offset {
+            Some(at) => Ok(at),
+            None => {
+                let at =
+                    rustix::fs::seek(&self.file, rustix::fs::SeekFrom::Current(0)).map_err(sys)?;
+                if self.host_positioned() {
+                    self.offset = Some(at);
+                }
+                Ok(at)
             }
         }
     }
 
-    pub(crate) fn write(&mut self, bufs: &[&[u8]]) -> Result<usize, errno> {
-        if self.far.is_some() {
-            let appending = rustix::fs::fcntl_getfl(&self.file)
-                .map_err(sys)?
-                .contains(rustix::fs::OFlags::APPEND);
-            if !appending {
-                return Err(errno::fbig);
-            }
+    /// Reads at the position into `buf`, advancing it; 0 at the end.
+    pub(crate) fn read(&mut self, buf: &mut [u8]) -> Result<usize, errno> {
+        if !self.host_positioned() {
+            return loop {
+                match self.file.read(buf) {
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    r => break r.map_err(io),
+                }
+            };
         }
-        super::stdio::write_fd(self.file.as_fd(), bufs).map_err(io)
+        let at = self.position()?;
+        // Beyond off_t: the end of any file.
+        if at > i64::MAX as u64 {
+            return Ok(0);
+        }
+        let n = loop {
+            match rustix::io::pread(&self.file, &mut *buf, at) {
+                Err(rustix::io::Errno::INTR) => continue,
+                r => break r.map_err(sys)?,
+            }
+        };
+        self.offset = Some(at + n as u64);
+        Ok(n)
+    }
+
+    /// Writes `bufs` at the position (at the end for `append`, the fd's
+    /// flag), advancing it; the position after an append is the new end,
+    /// as in POSIX and wasmtime.
+    pub(crate) fn write(&mut self, bufs: &[&[u8]], append: bool) -> Result<usize, errno> {
+        if !self.host_positioned() {
+            return super::stdio::write_fd(self.file.as_fd(), bufs).map_err(io);
+        }
+        if append {
+            // The host fd has O_APPEND: the kernel writes at the end and
+            // leaves its offset after what it wrote, the new end.
+            let n = super::stdio::write_fd(self.file.as_fd(), bufs).map_err(io)?;
+            self.offset = None;
+            return Ok(n);
+        }
+        let at = self.position()?;
+        if at > i64::MAX as u64 {
+            return Err(errno::fbig);
+        }
+        let n = super::stdio::pwrite_fd(self.file.as_fd(), bufs, at).map_err(io)?;
+        self.offset = Some(at + n as u64);
+        Ok(n)
     }
 
     pub(crate) fn pread(&self, buf: &mut [u8], offset: filesize) -> Result<usize, errno> {
@@ -1043,14 +1179,14 @@ impl FileFd {
         rustix::io::pwrite(&self.file, buf, offset).map_err(sys)
     }
 
-    /// `lseek`. On a regular file any position from 0 to 2^64 - 1 can be
-    /// reached (`inval` below 0 or beyond); one the host refuses is kept
-    /// in [`FileFd::far`].
+    /// `fd_seek`. On a regular file any position from 0 to 2^64 - 1 can be
+    /// reached (`inval` below 0 or beyond), computed by the host: `set`
+    /// and `cur` without a syscall, `end` with one `fstat`.
     pub(crate) fn seek(&mut self, offset: i64, wh: whence) -> Result<filesize, errno> {
         if wh.raw() > whence::end.raw() {
             return Err(errno::inval);
         }
-        if self.filetype != filetype::regular_file {
+        if !self.host_positioned() {
             let pos = match wh {
                 whence::set => {
                     let at = u64::try_from(offset).map_err(|_| errno::inval)?;
@@ -1061,50 +1197,26 @@ impl FileFd {
             };
             return rustix::fs::seek(&self.file, pos).map_err(sys);
         }
-        if offset == 0 && wh == whence::cur {
-            return self.tell();
-        }
-        // The common case, one lseek: the host offset is the position and
-        // the kernel takes the request as it is.
-        if self.far.is_none() {
-            let pos = match wh {
-                whence::set => u64::try_from(offset).map(rustix::fs::SeekFrom::Start),
-                whence::cur => Ok(rustix::fs::SeekFrom::Current(offset)),
-                _ => Ok(rustix::fs::SeekFrom::End(offset)),
-            };
-            if let Ok(pos) = pos {
-                match rustix::fs::seek(&self.file, pos) {
-                    Ok(at) => return Ok(at),
-                    Err(rustix::io::Errno::INVAL | rustix::io::Errno::OVERFLOW) => {}
-                    Err(e) => return Err(sys(e)),
-                }
-            }
-        }
-        // Below 0, or beyond what the kernel takes: computed here.
-        let base: i128 = match wh {
+        let base = match wh {
             whence::set => 0,
-            whence::cur => self.tell()? as i128,
-            _ => self.file.metadata().map_err(io)?.len() as i128,
+            whence::cur => self.position()?,
+            _ => rustix::fs::fstat(&self.file).map_err(sys)?.st_size.max(0) as u64,
         };
-        let target = u64::try_from(base + offset as i128).map_err(|_| errno::inval)?;
-        if i64::try_from(target).is_ok() {
-            match rustix::fs::seek(&self.file, rustix::fs::SeekFrom::Start(target)) {
-                Ok(at) => {
-                    self.far = None;
-                    return Ok(at);
-                }
-                // Beyond what this filesystem holds: kept by the host.
-                Err(rustix::io::Errno::INVAL) => {}
-                Err(e) => return Err(sys(e)),
-            }
-        }
-        self.far = Some(target);
+        let target = base.checked_add_signed(offset).ok_or(errno::inval)?;
+        self.offset = Some(target);
         Ok(target)
     }
 
-    /// The current position.
-    pub(crate) fn tell(&self) -> Result<filesize, errno> {
-        match self.far {
+    /// The current position (`fd_tell`).
+    #[inline]
+    pub(crate) fn tell(&mut self) -> Result<filesize, errno> {
+        self.position()
+    }
+
+    /// The current position, without remembering it (for `poll_oneoff`,
+    /// which only looks).
+    pub(crate) fn peek_position(&self) -> Result<filesize, errno> {
+        match self.offset {
             Some(at) => Ok(at),
             None => rustix::fs::seek(&self.file, rustix::fs::SeekFrom::Current(0)).map_err(sys),
         }

@@ -802,7 +802,8 @@ impl NativeWasiImports for WasiHost {
                 if !held.contains(t::rights::fd_write) {
                     return (errno::notcapable, 0);
                 }
-                with_ciovecs(ctx, iovs, iovs_len, |bufs| file.write(bufs))
+                let append = entry.flags.contains(t::fdflags::append);
+                with_ciovecs(ctx, iovs, iovs_len, |bufs| file.write(bufs, append))
             }
             FdObject::Input(_) => return (errno::badf, 0),
             FdObject::Dir(_) => return (errno::isdir, 0),

@@ -623,6 +623,33 @@ pub(crate) fn write_fd(fd: std::os::fd::BorrowedFd<'_>, bufs: &[&[u8]]) -> io::R
 /// Up to this many buffers go to `writev` from the inlined fast path.
 const STACK_IOVS: usize = 16;
 
+/// [`write_fd`] at `offset`, leaving the fd's own offset alone: `pwrite`
+/// for one buffer, else `pwritev` (at most [`IOV_MAX`](super::IOV_MAX)
+/// buffers, on the stack).
+pub(crate) fn pwrite_fd(
+    fd: std::os::fd::BorrowedFd<'_>,
+    bufs: &[&[u8]],
+    offset: u64,
+) -> io::Result<usize> {
+    let r = match bufs {
+        [] => Ok(0),
+        [one] => rustix::io::pwrite(fd, one, offset),
+        _ if bufs.len() <= STACK_IOVS => {
+            let mut a = [IoSlice::new(&[]); STACK_IOVS];
+            rustix::io::pwritev(fd, io_slices(bufs, &mut a), offset)
+        }
+        _ => return pwritev_many(fd, bufs, offset),
+    };
+    r.map_err(io::Error::from)
+}
+
+/// [`pwrite_fd`] for more than [`STACK_IOVS`] buffers.
+#[inline(never)]
+fn pwritev_many(fd: std::os::fd::BorrowedFd<'_>, bufs: &[&[u8]], offset: u64) -> io::Result<usize> {
+    let mut a = [IoSlice::new(&[]); super::IOV_MAX as usize];
+    rustix::io::pwritev(fd, io_slices(bufs, &mut a), offset).map_err(io::Error::from)
+}
+
 /// [`write_fd`] for more than [`STACK_IOVS`] buffers.
 #[inline(never)]
 fn writev_many(fd: std::os::fd::BorrowedFd<'_>, bufs: &[&[u8]]) -> io::Result<usize> {
