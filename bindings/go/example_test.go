@@ -309,6 +309,39 @@ func ExampleNewModuleCached() {
 	// hit
 }
 
+// A Cache keeps compiled modules on disk, bounded in size: loading a file
+// again is a hit, which neither compiles nor reads the file. DiskUsage and
+// Clear report and free the space.
+func ExampleCache() {
+	tmp, _ := os.MkdirTemp("", "cache")
+	defer os.RemoveAll(tmp)
+	path := filepath.Join(tmp, "hello.wat")
+	os.WriteFile(path, []byte(helloWAT), 0o600)
+	engine, _ := wasihost.NewEngine()
+	defer engine.Close()
+	cache, err := wasihost.NewCache(filepath.Join(tmp, "cache"), wasihost.CacheMaxSize(256<<20))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer cache.Close()
+	for range 2 {
+		module, status, err := cache.LoadFile(engine, path)
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(status)
+		module.Close()
+	}
+	used, _ := cache.DiskUsage()
+	freed, _ := cache.Clear()
+	left, _ := cache.DiskUsage()
+	fmt.Println(used > 0, freed == used, left)
+	// Output:
+	// miss
+	// hit
+	// true true 0
+}
+
 // A compiled module can be saved and loaded again by an engine of the same
 // settings and library version.
 func ExampleModule_Serialize() {

@@ -4,6 +4,7 @@ package wasihost
 import "C"
 
 import (
+	"errors"
 	"fmt"
 	"runtime"
 	"sync"
@@ -104,7 +105,8 @@ func NewModuleFromFile(engine *Engine, path string) (*Module, error) {
 	return newModule(ptr, engine.flags), nil
 }
 
-// CacheStatus is what [NewModuleCached] found in the cache.
+// CacheStatus is what a cached load ([Cache.Load], [Cache.LoadFile],
+// [NewModuleCached]) found in the cache.
 type CacheStatus uint32
 
 // The outcomes of a cached load, as the C API's WASIHOST_CACHE_* values.
@@ -136,17 +138,6 @@ func (s CacheStatus) String() string {
 	return fmt.Sprintf("CacheStatus(%d)", uint32(s))
 }
 
-// CacheOption changes how [NewModuleCached] uses its directory.
-type CacheOption func(*C.wasihost_cache_flags_t)
-
-// AllowSharedCacheDir makes [NewModuleCached] use an existing cache
-// directory that its group or everyone may write, or that another user
-// owns, instead of refusing it. Only for a directory whose every writer is
-// trusted: any of them can replace the machine code it holds.
-func AllowSharedCacheDir() CacheOption {
-	return func(f *C.wasihost_cache_flags_t) { *f |= C.WASIHOST_CACHE_FLAG_ALLOW_SHARED_DIR }
-}
-
 // NewModuleCached loads a module (binary or WAT) through the
 // compiled-module cache in cacheDir: a valid entry is loaded without
 // compiling, a missing, corrupt or stale one is (re)compiled and stored.
@@ -163,14 +154,32 @@ func AllowSharedCacheDir() CacheOption {
 // the cache creates is (0700, entries 0600), and an existing directory
 // that its group or everyone may write, or that another user owns, gives
 // an *Error of kind [KindIO] that matches [io/fs.ErrPermission] and names the
-// directory and the fix; [AllowSharedCacheDir] uses it anyway.
+// directory and the fix; [AllowSharedCacheDir] uses it anyway. The cache
+// is bounded to [DefaultCacheMaxSize], or to what [CacheMaxSize] says.
+//
+// NewModuleCached is a [Cache] used once: to load many modules, or a
+// module file (without reading it on a hit), keep a [Cache].
 func NewModuleCached(engine *Engine, wasm []byte, cacheDir string, opts ...CacheOption) (*Module, CacheStatus, error) {
+	o := collectCacheOptions(opts)
+	if o.hasMaxSize {
+		cache, err := NewCache(cacheDir, opts...)
+		if err != nil {
+			if cacheDir == "" && errors.Is(err, KindInvalidArgument) {
+				// No default directory: compiled, not stored.
+				m, err := NewModule(engine, wasm)
+				if err != nil {
+					return nil, 0, err
+				}
+				return m, CacheNotStored, nil
+			}
+			return nil, 0, err
+		}
+		defer cache.Close()
+		return cache.Load(engine, wasm)
+	}
+	flags := o.flags
 	var ptr *C.wasihost_module_t
 	var status C.wasihost_cache_status_t
-	var flags C.wasihost_cache_flags_t
-	for _, o := range opts {
-		o(&flags)
-	}
 	err := engine.use(func(e *C.wasihost_engine_t) error {
 		p, n := bytesArg(wasm)
 		dp, dn := stringArg(cacheDir)

@@ -32,7 +32,10 @@ order sharing one scratch directory. A run has:
   umask      the runner's umask, octal (default: check.py's own)
   expect     status (exact), stdout / stderr (exact), stdout_contains /
              stderr_contains (substrings; of stderr, in any case: messages
-             differ in capitals between layers), stderr_one_line (one line,
+             differ in capitals between layers), stdout_match (a Python
+             regular expression the whole stdout must match, for a number
+             only the library knows, e.g. "freed [1-9][0-9]* bytes\n"),
+             stderr_one_line (one line,
              ending in a newline), files ({path: exact content}),
              files_contain / files_lack ({path: [substrings]}: each is in
              the file / none is; a trace has durations, so no exact
@@ -364,6 +367,8 @@ def run_step(step, prefix, vars, state):
     for s in exp.get("stdout_contains", []):
         if s not in out:
             fails.append("stdout lacks %r" % s)
+    if "stdout_match" in exp and not re.fullmatch(exp["stdout_match"], out):
+        fails.append("stdout does not match %r:\n%s" % (exp["stdout_match"], show(out)))
     if "stderr" in exp and err != render(exp["stderr"]):
         fails.append("stderr differs:\n--- want:\n%s\n--- got:\n%s"
                      % (show(render(exp["stderr"])), show(err)))

@@ -3,6 +3,7 @@
 // with the same options, output and exit statuses.
 //
 //	wasihost-run [OPTIONS] [--] FILE.wasm [ARGS...]
+//	wasihost-run [--cache-dir DIR] --cache-clear
 //
 // Run it with --help for the options. Exit status: the guest's exit code
 // (0 when its main returns; the OS keeps the low 8 bits), 134 when the
@@ -25,7 +26,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"math"
 	"os"
 	"strings"
@@ -44,6 +44,7 @@ const (
 )
 
 const usage = `usage: wasihost-run [OPTIONS] [--] FILE.wasm [ARGS...]
+       wasihost-run [--cache-dir DIR] --cache-clear
 
 Runs the WASI command FILE.wasm (binary or WAT text) in a sandbox. The
 guest gets FILE.wasm (as given) as argv[0], then ARGS; it sees no
@@ -64,6 +65,11 @@ Options (VALUE may also be given as --option=VALUE):
   --cache-allow-shared    use the cache directory even if others may write
                           it or another user owns it (refused otherwise:
                           anyone who can write it can replace the code run)
+  --cache-max-size BYTES  bound the cache to BYTES of disk (default 1G; 0:
+                          no bound): after storing a module, the least
+                          recently used ones are deleted to fit
+  --cache-clear           delete every compiled module in the cache, print
+                          how many bytes that freed, and exit (no FILE)
   --no-cache              compile the module without the cache
   -h, --help              print this help and exit
 
@@ -125,6 +131,8 @@ var options = map[string]valueRule{
 	"--stdin":              needsValue,
 	"--cache-dir":          needsValue,
 	"--cache-allow-shared": noValue,
+	"--cache-max-size":     needsValue,
+	"--cache-clear":        noValue,
 	"--no-cache":           noValue,
 	"--timeout":            needsValue,
 	"--fuel":               needsValue,
@@ -197,6 +205,10 @@ type limits struct {
 	hasTraceFilter bool
 	deterministic  bool
 	seed           uint64
+
+	cacheMaxSize    uint64 // --cache-max-size BYTES (0: no bound)
+	hasCacheMaxSize bool
+	cacheClear      bool // --cache-clear
 }
 
 // parseDigits reads the decimal digits at the start of s: the number, the
@@ -311,6 +323,15 @@ func parseLimit(name, value string, hasValue bool, lim *limits) int {
 				"K, M, G or T (e.g. 64M), not", value)
 		}
 		lim.maxMemory, lim.hasMaxMemory = n, true
+	case "--cache-max-size":
+		n, ok := parseBytes(value)
+		if !ok {
+			return usageError("--cache-max-size needs BYTES: an integer, optionally followed "+
+				"by K, M, G or T (e.g. 512M), not", value)
+		}
+		lim.cacheMaxSize, lim.hasCacheMaxSize = n, true
+	case "--cache-clear":
+		lim.cacheClear = true
 	case "--trace":
 		if value == "" {
 			return usageError("--trace needs a FILE, not", value)
@@ -342,7 +363,7 @@ func parseLimit(name, value string, hasValue bool, lim *limits) int {
 
 // parse splits the command line into options and the guest's argv, and
 // parses the limits. Returns the exit status when there is nothing to run
-// (an error, --help).
+// (an error, --help). With --cache-clear, the guest's argv is empty.
 func parse(args []string, lim *limits) (actions []action, guest []string, status int, done bool) {
 	i := 0
 	for ; i < len(args); i++ {
@@ -380,6 +401,12 @@ func parse(args []string, lim *limits) (actions []action, guest []string, status
 			return nil, nil, status, true
 		}
 		actions = append(actions, action{name, value})
+	}
+	if lim.cacheClear {
+		if i < len(args) {
+			return nil, nil, usageError("--cache-clear takes no FILE.wasm, got", args[i]), true
+		}
+		return actions, nil, 0, false
 	}
 	if i >= len(args) {
 		return nil, nil, usageError("missing FILE.wasm"), true
@@ -519,45 +546,49 @@ func runFailed(modulePath string, lim *limits, err error) int {
 	return exitUsage
 }
 
-// strerror is the text of an OS error as C's strerror gives it.
-func strerror(err error) string {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		err = pe.Err
+// cacheOptions are the options of the cache the command line names.
+func cacheOptions(allowShared bool, lim *limits) []wasihost.CacheOption {
+	var opts []wasihost.CacheOption
+	if allowShared {
+		opts = append(opts, wasihost.AllowSharedCacheDir())
 	}
-	s := err.Error()
-	if s != "" {
-		s = strings.ToUpper(s[:1]) + s[1:]
+	if lim != nil && lim.hasCacheMaxSize {
+		size := lim.cacheMaxSize
+		if size == 0 {
+			size = wasihost.CacheUnbounded
+		}
+		opts = append(opts, wasihost.CacheMaxSize(size))
 	}
-	return s
+	return opts
 }
 
 // loadModule loads the module at path: through the cache unless noCache.
 // Returns the module, or an exit status (after reporting the error).
-func loadModule(engine *wasihost.Engine, path string, noCache bool, cacheDir string, hasCacheDir, allowShared bool) (*wasihost.Module, int) {
+func loadModule(engine *wasihost.Engine, path string, noCache bool, cacheDir string, hasCacheDir, allowShared bool, lim *limits) (*wasihost.Module, int) {
 	var module *wasihost.Module
 	var err error
-	if noCache {
-		module, err = wasihost.NewModuleFromFile(engine, path)
-	} else {
-		data, rerr := os.ReadFile(path)
-		if rerr != nil {
-			fmt.Fprintf(os.Stderr, "wasihost-run: cannot read %s: %s\n", path, strerror(rerr))
-			return nil, exitUsage
-		}
+	var cache *wasihost.Cache
+	if !noCache {
 		if hasCacheDir && cacheDir == "" {
 			// The package's "" is the default directory; the library
-			// refuses an empty one, and so does the C runner.
-			fmt.Fprintf(os.Stderr, "wasihost-run: %s: --cache-dir is empty\n", path)
+			// refuses an empty one, and so does the C runner (in these words).
+			fmt.Fprintf(os.Stderr, "wasihost-run: %s: dir is empty\n", path)
 			return nil, exitUsage
 		}
-		// Without --cache-dir and without a default directory (no HOME)
-		// the library compiles the module uncached.
-		var opts []wasihost.CacheOption
-		if allowShared {
-			opts = append(opts, wasihost.AllowSharedCacheDir())
+		cache, err = wasihost.NewCache(cacheDir, cacheOptions(allowShared, lim)...)
+		if err != nil && !hasCacheDir && errors.Is(err, wasihost.KindInvalidArgument) {
+			// Without --cache-dir there may be no default directory (no
+			// HOME): then run without the cache rather than fail.
+			err, noCache = nil, true
 		}
-		module, _, err = wasihost.NewModuleCached(engine, data, cacheDir, opts...)
+	}
+	if err == nil {
+		if cache != nil {
+			module, _, err = cache.LoadFile(engine, path)
+			cache.Close()
+		} else {
+			module, err = wasihost.NewModuleFromFile(engine, path)
+		}
 	}
 	var werr *wasihost.Error
 	if err != nil && !noCache && errors.As(err, &werr) && werr.Kind == wasihost.KindIO && werr.Errno == wasihost.ErrnoPerm {
@@ -584,11 +615,48 @@ func loadModule(engine *wasihost.Engine, path string, noCache bool, cacheDir str
 	return module, 0
 }
 
+// clearCache is --cache-clear: deletes the compiled modules of the cache
+// the command line names (--cache-dir, --cache-allow-shared) and prints how
+// many bytes that freed. Returns the exit status.
+func clearCache(actions []action) int {
+	var cacheDir string
+	var hasCacheDir, allowShared bool
+	for _, a := range actions {
+		switch a.name {
+		case "--cache-dir":
+			cacheDir, hasCacheDir = a.value, true
+		case "--cache-allow-shared":
+			allowShared = true
+		}
+	}
+	if hasCacheDir && cacheDir == "" {
+		// As the C runner: the library refuses an empty directory (the
+		// package's "" would be the default one).
+		fmt.Fprintln(os.Stderr, "wasihost-run: --cache-clear: dir is empty")
+		return exitUsage
+	}
+	cache, err := wasihost.NewCache(cacheDir, cacheOptions(allowShared, nil)...)
+	var freed uint64
+	if err == nil {
+		freed, err = cache.Clear()
+		cache.Close()
+	}
+	if err != nil {
+		report("--cache-clear", err)
+		return exitUsage
+	}
+	fmt.Printf("freed %d bytes\n", freed)
+	return 0
+}
+
 func run(args []string) int {
 	var lim limits
 	actions, guestArgs, status, done := parse(args, &lim)
 	if done {
 		return status
+	}
+	if lim.cacheClear {
+		return clearCache(actions)
 	}
 	modulePath := guestArgs[0]
 
@@ -649,7 +717,7 @@ func run(args []string) int {
 		return exitUsage
 	}
 	defer engine.Close()
-	module, status := loadModule(engine, modulePath, noCache, cacheDir, hasCacheDir, allowShared)
+	module, status := loadModule(engine, modulePath, noCache, cacheDir, hasCacheDir, allowShared, &lim)
 	if status != 0 {
 		return status
 	}

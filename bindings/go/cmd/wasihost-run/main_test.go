@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"wasihost.dev/wasihost"
 	"wasihost.dev/wasihost/internal/testguest"
 )
 
@@ -220,7 +221,19 @@ func cases() []cliCase {
 		{"--", []string{"--", "-dash.wat"}, "", 0, "hello from WAT\n", ""},
 		{"--no-cache", []string{"--no-cache", proc, "hello", "x"}, "", 0, "hello x\n", ""},
 		{"--cache-dir", []string{"--cache-dir", "cache", proc, "hello", "y"}, "", 0, "hello y\n", ""},
-		{"--cache-dir empty", []string{"--cache-dir=", proc, "hello", "y"}, "", 2, "", "empty"},
+		{"--cache-dir empty", []string{"--cache-dir=", proc, "hello", "y"}, "", 2, "", "dir is empty"},
+		{"--cache-max-size", []string{"--cache-max-size", "1K", "--cache-dir", "cache", proc, "hello", "small"}, "", 0, "hello small\n", ""},
+		{"--cache-max-size 0", []string{"--cache-max-size=0", proc, "hello", "unbounded"}, "", 0, "hello unbounded\n", ""},
+		{"--cache-max-size bad", []string{"--cache-max-size", "12Q", proc}, "", 2, "",
+			`wasihost-run: --cache-max-size needs BYTES: an integer, optionally followed by K, M, G or T (e.g. 512M), not "12Q" (try --help)`},
+		{"--cache-max-size fraction", []string{"--cache-max-size=1.5G", proc}, "", 2, "", `not "1.5G"`},
+		{"--cache-max-size too big", []string{"--cache-max-size", "16777216T", proc}, "", 2, "", `not "16777216T"`},
+		{"--cache-max-size missing value", []string{"--cache-max-size"}, "", 2, "", `missing value for "--cache-max-size"`},
+		{"--cache-clear empty cache", []string{"--cache-dir", "never-made", "--cache-clear"}, "", 0, "freed 0 bytes\n", ""},
+		{"--cache-clear with a file", []string{"--cache-clear", proc, "hello"}, "", 2, "",
+			`wasihost-run: --cache-clear takes no FILE.wasm, got "` + proc + `" (try --help)`},
+		{"--cache-clear value", []string{"--cache-clear=1"}, "", 2, "", `no value allowed in "--cache-clear=1"`},
+		{"--cache-clear empty dir", []string{"--cache-dir=", "--cache-clear"}, "", 2, "", "wasihost-run: --cache-clear: dir is empty"},
 		{"no args", nil, "", 2, "", "missing FILE.wasm"},
 		{"only options", []string{"--no-cache"}, "", 2, "", "missing FILE.wasm"},
 		{"unknown option", []string{"--frobnicate", proc}, "", 2, "", `unknown option "--frobnicate"`},
@@ -293,15 +306,11 @@ func TestCLI(t *testing.T) {
 func TestCLICache(t *testing.T) {
 	proc := guests["proc"]
 	def, dir := t.TempDir(), t.TempDir()
+	// Compiled entries (the directory also holds the hashes LoadFile
+	// remembers for module files).
 	count := func(d string) int {
-		n := 0
-		filepath.WalkDir(d, func(_ string, e os.DirEntry, err error) error {
-			if err == nil && !e.IsDir() {
-				n++
-			}
-			return nil
-		})
-		return n
+		e, _ := filepath.Glob(filepath.Join(d, "*.cwasm"))
+		return len(e)
 	}
 	if o := cli(t, "", def, "", "--no-cache", proc, "hello"); o.status != 0 || count(def) != 0 {
 		t.Fatalf("--no-cache: %+v, %d cache entries", o, count(def))
@@ -322,6 +331,81 @@ func TestCLICache(t *testing.T) {
 	out, err := cmd.Output()
 	if err != nil || string(out) != "hello nohome\n" {
 		t.Fatalf("without HOME: %q, %v", out, err)
+	}
+}
+
+// --cache-clear frees what the runs stored (the bytes the package's
+// Cache.DiskUsage counted), in --cache-dir or the default directory; files
+// not the cache's stay; --cache-max-size keeps one entry alone larger than
+// it, and evicts it for the next.
+func TestCLICacheClearAndMaxSize(t *testing.T) {
+	proc, gotest := guests["proc"], guests["gotest"]
+	def, dir := filepath.Join(t.TempDir(), "def"), filepath.Join(t.TempDir(), "dir")
+	entries := func(d string) []string {
+		e, _ := filepath.Glob(filepath.Join(d, "*.cwasm"))
+		return e
+	}
+	usage := func(d string) uint64 {
+		c, err := wasihost.NewCache(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		n, err := c.DiskUsage()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	for _, args := range [][]string{{proc, "hello"}, {gotest, "env"}} {
+		if o := cli(t, "", def, "", append([]string{"--cache-dir", dir}, args...)...); o.status != 0 {
+			t.Fatalf("%+v", o)
+		}
+	}
+	if o := cli(t, "", def, "", proc, "hello"); o.status != 0 || len(entries(def)) != 1 {
+		t.Fatalf("default cache: %+v, %v", o, entries(def))
+	}
+	if err := os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("mine"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	used := usage(dir)
+	if len(entries(dir)) != 2 || used == 0 {
+		t.Fatalf("entries %v, usage %d", entries(dir), used)
+	}
+	o := cli(t, "", def, "", "--cache-dir", dir, "--cache-clear")
+	if want := fmt.Sprintf("freed %d bytes\n", used); o != (outcome{want, "", 0}) {
+		t.Fatalf("--cache-clear: %+v, want stdout %q", o, want)
+	}
+	if len(entries(dir)) != 0 || len(entries(def)) != 1 {
+		t.Fatalf("after --cache-clear: %v, %v", entries(dir), entries(def))
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "notes.txt")); err != nil || string(b) != "mine" {
+		t.Fatalf("notes.txt: %q, %v", b, err)
+	}
+	if o := cli(t, "", def, "", "--cache-dir", dir, "--cache-clear"); o != (outcome{"freed 0 bytes\n", "", 0}) {
+		t.Fatalf("second --cache-clear: %+v", o)
+	}
+	used = usage(def)
+	if o := cli(t, "", def, "", "--cache-clear"); o != (outcome{fmt.Sprintf("freed %d bytes\n", used), "", 0}) || len(entries(def)) != 0 {
+		t.Fatalf("--cache-clear of the default cache: %+v (usage %d), %v", o, used, entries(def))
+	}
+
+	small := filepath.Join(t.TempDir(), "small")
+	if o := cli(t, "", def, "", "--cache-dir", small, "--cache-max-size", "1K", proc, "hello", "one"); o.status != 0 || o.stdout != "hello one\n" {
+		t.Fatalf("%+v", o)
+	}
+	first := entries(small)
+	if len(first) != 1 {
+		t.Fatalf("entries %v", first)
+	}
+	if st, err := os.Stat(first[0]); err != nil || st.Size() <= 1024 {
+		t.Fatalf("the entry: %v, %v", st, err)
+	}
+	if o := cli(t, "", def, "", "--cache-dir", small, "--cache-max-size", "1K", gotest, "env"); o.status != 0 {
+		t.Fatalf("%+v", o)
+	}
+	if second := entries(small); len(second) != 1 || second[0] == first[0] {
+		t.Fatalf("after a second module: %v (first %v)", second, first)
 	}
 }
 
