@@ -186,7 +186,8 @@ def test_cache_clear(tmp_path: Path, guests: dict[str, Path]) -> None:
     for args in (["hello", "x"], ["exit", "3"]):
         wasm = guests["proc"] if args[0] == "hello" else guests["pyguest"]
         pycli(tmp_path, "--cache-dir", str(c), str(wasm), *args)
-    usage = wasihost.Cache(c).disk_usage()
+    with wasihost.Cache(c) as cache:
+        usage = cache.disk_usage()
     assert usage > 0 and len(list(c.glob("*.cwasm"))) == 2
     (c / "mine.txt").write_text("kept")
     p = _clear(tmp_path)
