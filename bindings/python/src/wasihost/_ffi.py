@@ -199,6 +199,20 @@ _p = c_void_p  # any opaque handle
 _pp = POINTER(c_void_p)  # an out-parameter for a handle
 _b = c_char_p  # const uint8_t * / const char *: bytes in (or NULL)
 _err = c_void_p  # wasihost_error_t *, NULL on success
+# wasihost_module_export_func_type and wasihost_instance_export_func_type:
+# the handle, the name, then the params and results arrays with their caps
+# and count out-parameters.
+_EXPORT_FUNC_TYPE_ARGS = [
+    _p,
+    _b,
+    c_size_t,
+    POINTER(c_uint32),
+    c_size_t,
+    POINTER(c_size_t),
+    POINTER(c_uint32),
+    c_size_t,
+    POINTER(c_size_t),
+]
 _addr = c_void_p  # a pointer into guest memory (uint8_t *), as an int
 _addr_out = POINTER(c_void_p)  # uint8_t **: an out-parameter for such a pointer
 
@@ -226,34 +240,8 @@ FUNCTIONS: dict[str, tuple[Any, list[Any]]] = {
     "wasihost_config_set_env_str": (_err, [_p, c_char_p, c_char_p]),
     "wasihost_config_preopen_dir_str": (_err, [_p, c_char_p, c_char_p, c_uint32]),
     "wasihost_module_from_file_str": (_err, [_p, c_char_p, _pp]),
-    "wasihost_module_export_func_type": (
-        _err,
-        [
-            _p,
-            _b,
-            c_size_t,
-            POINTER(c_uint32),
-            c_size_t,
-            POINTER(c_size_t),
-            POINTER(c_uint32),
-            c_size_t,
-            POINTER(c_size_t),
-        ],
-    ),
-    "wasihost_instance_export_func_type": (
-        _err,
-        [
-            _p,
-            _b,
-            c_size_t,
-            POINTER(c_uint32),
-            c_size_t,
-            POINTER(c_size_t),
-            POINTER(c_uint32),
-            c_size_t,
-            POINTER(c_size_t),
-        ],
-    ),
+    "wasihost_module_export_func_type": (_err, _EXPORT_FUNC_TYPE_ARGS),
+    "wasihost_instance_export_func_type": (_err, _EXPORT_FUNC_TYPE_ARGS),
     "wasihost_config_set_max_open_fds": (_err, [_p, c_size_t]),
     "wasihost_config_set_timeout_ns": (_err, [_p, c_uint64]),
     "wasihost_config_set_fuel": (_err, [_p, c_uint64]),
