@@ -6,7 +6,9 @@
 //! anything that would leave it (`..` past the top, absolute paths,
 //! symlinks pointing out, symlink loops), on Linux with one `openat2`
 //! (`RESOLVE_BENEATH`) where the kernel has it. No path string is
-//! interpreted here.
+//! interpreted here, but for one shortcut: `path_open` of a single plain
+//! name (no `/`, not `.` or `..`) is one `openat` with `O_NOFOLLOW`,
+//! which cannot leave the directory; a symlink there goes to cap-std.
 //!
 //! Rights do the rest: a read-only preopen holds no right that writes
 //! (see [`WRITE_RIGHTS`]), and neither does anything opened from it, so
