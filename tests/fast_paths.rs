@@ -719,3 +719,38 @@ fn poll_due_clocks_on_a_virtual_clock() {
     assert_eq!(ev[0].userdata, 4);
     assert_eq!(clock.elapsed(), 5);
 }
+
+#[test]
+fn many_buffers_are_one_positioned_write_up_to_iov_max() {
+    let dir = scratch("many");
+    let mut g = Guest::new(&dir);
+    let f = g.open("f", oflags::creat, NONE);
+    // 20 buffers (more than the inlined gather), then 1030 one-byte
+    // buffers: a short write of the first 1024 (IOV_MAX), as writev.
+    let write_many = |g: &mut Guest, count: u32, byte: u8| {
+        let mut ctx = Ctx::new(&mut g.mem);
+        for i in 0..count {
+            ctx.copy_to(WasmSlicePtr::new(DATA + i), &[byte]).unwrap();
+            ctx.write_at(
+                WasmSlicePtr::<ciovec>::new(SUBS),
+                i,
+                ciovec {
+                    buf: WasmSlicePtr::new(DATA + i),
+                    buf_len: 1,
+                },
+            )
+            .unwrap();
+        }
+        let (e, n) = g.host.fd_write(&mut ctx, f, WasmSlicePtr::new(SUBS), count);
+        assert_eq!(e, errno::success);
+        n
+    };
+    assert_eq!(write_many(&mut g, 20, b'a'), 20);
+    assert_eq!(g.tell(f), Ok(20));
+    assert_eq!(g.seek(f, 10, whence::set), Ok(10));
+    assert_eq!(write_many(&mut g, 1030, b'b'), 1024);
+    assert_eq!(g.tell(f), Ok(1034));
+    let mut want = vec![b'a'; 10];
+    want.extend(vec![b'b'; 1024]);
+    assert_eq!(std::fs::read(dir.join("f")).unwrap(), want);
+}
