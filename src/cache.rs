@@ -338,7 +338,11 @@ impl ModuleCache {
         let ehash = engine_hash(engine);
         let mut status = CacheStatus::Miss;
         let mut looked_up = None;
+        // Only a regular file's state says what it holds: a pipe or a
+        // device (`<(cat m.wasm)`, /dev/stdin) is read and hashed each time.
+        let regular = FileType::from_raw_mode(before.st_mode) == FileType::RegularFile;
         if let Some(dir) = &dir
+            && regular
             && let Some(source) = read_source_index(dir, &before)
         {
             match lookup(dir, &entry_name(&ehash, &source), engine, &ehash) {
@@ -357,7 +361,8 @@ impl ModuleCache {
         if let Some(dir) = &dir {
             // Remembered only when the file did not change while it was
             // read, and had not changed for a while before.
-            if let Ok(after) = rustix::fs::fstat(&file)
+            if regular
+                && let Ok(after) = rustix::fs::fstat(&file)
                 && same_file_state(&before, &after)
                 && changed_long_ago(&after)
             {

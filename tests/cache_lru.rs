@@ -360,3 +360,26 @@ fn the_size_limit_holds_under_two_concurrent_processes() {
     }
     std::fs::remove_dir_all(&base).unwrap();
 }
+
+#[test]
+fn load_file_reads_a_pipe_each_time() {
+    use std::io::Write;
+    use std::os::fd::AsRawFd;
+    let engine = Engine::new().unwrap();
+    let base = temp_dir("pipe");
+    let cache = ModuleCache::new(base.join("cache"));
+    for code in [41, 42] {
+        let (reader, mut writer) = std::io::pipe().unwrap();
+        let wasm = exit_module(code);
+        let feeder = std::thread::spawn(move || writer.write_all(&wasm).unwrap());
+        let path = format!("/proc/self/fd/{}", reader.as_raw_fd());
+        let (m, status) = cache.load_file(&engine, &path).unwrap();
+        feeder.join().unwrap();
+        assert_eq!((status, run(&m)), (CacheStatus::Miss, Outcome::Exit(code)));
+    }
+    // Nothing is remembered for a pipe: its state says nothing of what
+    // comes through it.
+    assert!(files_with(&base.join("cache"), ".src").is_empty());
+    assert_eq!(files_with(&base.join("cache"), ".cwasm").len(), 2);
+    std::fs::remove_dir_all(&base).unwrap();
+}
