@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
-use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
@@ -195,7 +195,16 @@ pub struct Cancel {
     engines: Mutex<Vec<wasmtime::Engine>>,
     /// The timeout armed for the current entry into the guest.
     armed: Mutex<Option<TimerKey>>,
+    /// How many entries into the guest are in progress (several when
+    /// instances share the token).
+    running: AtomicUsize,
 }
+
+/// How often the epoch moves on again while a stopped guest still runs.
+/// One move is not always enough: a guest whose epoch check ran just
+/// before the token was set gets its next deadline counted from the epoch
+/// that move made, and would never see it.
+const RESIGNAL: Duration = Duration::from_millis(10);
 
 /// How long a wait sleeps between checks of a token without an eventfd.
 const SLICE: Duration = Duration::from_millis(5);
@@ -212,6 +221,7 @@ impl Cancel {
             wake,
             engines: Mutex::new(Vec::new()),
             armed: Mutex::new(None),
+            running: AtomicUsize::new(0),
         })
     }
 
@@ -310,9 +320,20 @@ impl Cancel {
     }
 
     /// Sets `bit` and wakes every wait and every running guest.
-    fn set(&self, bit: u8) {
+    fn set(self: &Arc<Cancel>, bit: u8) {
         self.state.fetch_or(bit, Ordering::SeqCst);
         self.signal();
+        self.resignal_later();
+    }
+
+    /// While an entry into the guest is in progress, moves the epoch on
+    /// again in `RESIGNAL` (and so on, from `fire`, until the entry ends).
+    fn resignal_later(self: &Arc<Cancel>) {
+        if self.running.load(Ordering::SeqCst) > 0
+            && let Ok(t) = timer()
+        {
+            t.add(Instant::now() + RESIGNAL, Arc::downgrade(self));
+        }
     }
 
     fn signal(&self) {
@@ -340,8 +361,18 @@ impl Cancel {
         if self.state.fetch_and(!TIMED_OUT, Ordering::SeqCst) == TIMED_OUT {
             self.drain();
         }
+        self.running.fetch_add(1, Ordering::SeqCst);
+        // An interrupt that came before this entry counted as running:
+        // keep signalling it for this entry too.
+        if self.is_cancelled() {
+            self.resignal_later();
+        }
+        let running = Running(self.clone());
         let Some(timeout) = timeout else {
-            return Ok(Entry { cancel: None });
+            return Ok(Entry {
+                cancel: None,
+                _running: running,
+            });
         };
         let at = Instant::now()
             .checked_add(timeout)
@@ -350,6 +381,7 @@ impl Cancel {
         *lock(&self.armed) = Some(key);
         Ok(Entry {
             cancel: Some((self.clone(), key)),
+            _running: running,
         })
     }
 
@@ -365,11 +397,17 @@ impl Cancel {
         }
     }
 
-    /// The timer reached `key`: a timeout, if it is still the armed one.
-    fn fire(&self, key: TimerKey) {
+    /// The timer reached `key`: a timeout, if it is still the armed one;
+    /// else the next move of the epoch for a stopped guest that still runs.
+    fn fire(self: &Arc<Cancel>, key: TimerKey) {
         let armed = lock(&self.armed);
         if *armed == Some(key) {
+            drop(armed);
             self.set(TIMED_OUT);
+        } else if self.is_cancelled() {
+            drop(armed);
+            self.signal();
+            self.resignal_later();
         }
     }
 }
@@ -418,6 +456,17 @@ fn poll_with<'a>(
 /// An entry into the guest; dropping it disarms its timeout.
 pub(crate) struct Entry {
     cancel: Option<(Arc<Cancel>, TimerKey)>,
+    /// Counts the entry as running until it is dropped.
+    _running: Running,
+}
+
+/// An entry counted in its token's `running`.
+struct Running(Arc<Cancel>);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.0.running.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl Drop for Entry {

@@ -577,3 +577,36 @@ fn a_write_to_a_pipe_nobody_reads_is_stopped() {
         assert!(t0.elapsed() < HANG, "{target}");
     }
 }
+
+/// Interrupts that come close together, as when a supervisor stops many
+/// guests of one engine at once: each interrupt moves the shared epoch on,
+/// and a guest whose epoch check ran just before its own token was set
+/// must still stop (the token is signalled again while the guest runs).
+#[test]
+fn many_guests_interrupted_at_once_all_stop() {
+    let module = limits_guest(interruptible());
+    for round in 0..200 {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let mut handles = Vec::new();
+        for k in 0..4 {
+            let mut inst = module
+                .instantiate(host(&["spin"]).build().unwrap())
+                .unwrap();
+            handles.push(inst.interrupt_handle().unwrap());
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                let _ = tx.send((k, inst.run().unwrap()));
+            });
+        }
+        std::thread::sleep(Duration::from_millis(20 + (round % 5) as u64));
+        for h in &handles {
+            h.interrupt();
+        }
+        for _ in 0..4 {
+            match rx.recv_timeout(HANG) {
+                Ok((_, outcome)) => assert_eq!(outcome, Outcome::Interrupted),
+                Err(_) => panic!("round {round}: a guest was not stopped by its interrupt"),
+            }
+        }
+    }
+}
