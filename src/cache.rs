@@ -195,8 +195,9 @@ pub struct ModuleCache {
 enum DirError {
     /// It exists but cannot be trusted: the load fails.
     Refused(Error),
-    /// It cannot be created or opened: the module is compiled, not stored.
-    Unusable,
+    /// It cannot be created or opened: a load compiles the module and
+    /// does not store it.
+    Unusable(std::io::Error),
 }
 
 /// What a look-up of an entry found.
@@ -206,6 +207,20 @@ enum Lookup {
     Missing,
     /// An entry that cannot be used (corrupt, truncated, foreign).
     Bad,
+}
+
+impl Lookup {
+    /// The module of a hit; else `None`, and `status` says what the
+    /// compile that follows replaces: nothing (`Miss`) or a bad entry
+    /// (`Rebuilt`).
+    fn hit(self, status: &mut CacheStatus) -> Option<Module> {
+        match self {
+            Lookup::Hit(m) => return Some(m),
+            Lookup::Missing => *status = CacheStatus::Miss,
+            Lookup::Bad => *status = CacheStatus::Rebuilt,
+        }
+        None
+    }
 }
 
 impl ModuleCache {
@@ -298,12 +313,11 @@ impl ModuleCache {
         let source: [u8; 32] = Sha256::digest(bytes).into();
         let ehash = engine_hash(engine);
         let mut status = CacheStatus::Miss;
-        if let Some(dir) = &dir {
-            match lookup(dir, &entry_name(&ehash, &source), engine, &ehash) {
-                Lookup::Hit(m) => return Ok((m, CacheStatus::Hit)),
-                Lookup::Missing => {}
-                Lookup::Bad => status = CacheStatus::Rebuilt,
-            }
+        if let Some(dir) = &dir
+            && let Some(m) =
+                lookup(dir, &entry_name(&ehash, &source), engine, &ehash).hit(&mut status)
+        {
+            return Ok((m, CacheStatus::Hit));
         }
         self.compile_and_store(
             engine,
@@ -345,13 +359,11 @@ impl ModuleCache {
             && regular
             && let Some(source) = read_source_index(dir, &before)
         {
-            match lookup(dir, &entry_name(&ehash, &source), engine, &ehash) {
-                Lookup::Hit(m) => {
-                    touch_source_index(dir, &before);
-                    return Ok((m, CacheStatus::Hit));
-                }
-                Lookup::Missing => {}
-                Lookup::Bad => status = CacheStatus::Rebuilt,
+            if let Some(m) =
+                lookup(dir, &entry_name(&ehash, &source), engine, &ehash).hit(&mut status)
+            {
+                touch_source_index(dir, &before);
+                return Ok((m, CacheStatus::Hit));
             }
             looked_up = Some(source);
         }
@@ -368,12 +380,11 @@ impl ModuleCache {
             {
                 write_source_index(dir, &after, &source);
             }
-            if looked_up != Some(source) {
-                match lookup(dir, &entry_name(&ehash, &source), engine, &ehash) {
-                    Lookup::Hit(m) => return Ok((m, CacheStatus::Hit)),
-                    Lookup::Missing => status = CacheStatus::Miss,
-                    Lookup::Bad => status = CacheStatus::Rebuilt,
-                }
+            if looked_up != Some(source)
+                && let Some(m) =
+                    lookup(dir, &entry_name(&ehash, &source), engine, &ehash).hit(&mut status)
+            {
+                return Ok((m, CacheStatus::Hit));
             }
         }
         let what = path.display().to_string();
@@ -482,56 +493,51 @@ impl ModuleCache {
     /// module is then compiled and not stored), an error when it must not
     /// be.
     fn usable_dir(&self) -> Result<Option<OwnedFd>, Error> {
-        match self.open_dir() {
-            Ok(fd) => Ok(Some(fd)),
+        match self.open_dir(true) {
+            Ok(fd) => Ok(fd),
             Err(DirError::Refused(e)) => Err(e),
-            Err(DirError::Unusable) => Ok(None),
+            Err(DirError::Unusable(_)) => Ok(None),
         }
     }
 
-    /// The directory, checked, if it exists (not created).
+    /// The directory, checked, if it exists (not created): for
+    /// [`disk_usage`](ModuleCache::disk_usage) and
+    /// [`clear`](ModuleCache::clear), which report what fails.
     fn existing_dir(&self) -> Result<Option<OwnedFd>, Error> {
-        let fd = match rustix::fs::open(
-            &self.dir,
-            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
-            Mode::empty(),
-        ) {
-            Ok(fd) => fd,
-            Err(Errno::NOENT) => return Ok(None),
-            Err(e) => return Err(self.io_error("cannot open the cache directory", e.into())),
-        };
-        let st = rustix::fs::fstat(&fd)
-            .map_err(|e| self.io_error("cannot open the cache directory", e.into()))?;
-        if !self.allow_shared_dir {
-            self.check_private(st.st_uid, st.st_mode)?;
+        match self.open_dir(false) {
+            Ok(fd) => Ok(fd),
+            Err(DirError::Refused(e)) => Err(e),
+            Err(DirError::Unusable(e)) => Err(self.io_error("cannot open the cache directory", e)),
         }
-        Ok(Some(fd))
     }
 
-    /// Opens the cache directory (creating it private if missing) and
-    /// checks the directory that descriptor refers to.
-    fn open_dir(&self) -> Result<OwnedFd, DirError> {
+    /// Opens the cache directory (with `create`, creating it private if
+    /// missing; else `None` when it is missing) and checks the directory
+    /// that descriptor refers to.
+    fn open_dir(&self, create: bool) -> Result<Option<OwnedFd>, DirError> {
         let open = || {
             rustix::fs::open(
                 &self.dir,
                 OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
                 Mode::empty(),
             )
+            .map_err(std::io::Error::from)
         };
         let fd = match open() {
             Ok(fd) => fd,
-            Err(Errno::NOENT) => {
-                create_private_dirs(&self.dir).map_err(|_| DirError::Unusable)?;
-                open().map_err(|_| DirError::Unusable)?
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && create => {
+                create_private_dirs(&self.dir).map_err(DirError::Unusable)?;
+                open().map_err(DirError::Unusable)?
             }
-            Err(_) => return Err(DirError::Unusable),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(DirError::Unusable(e)),
         };
-        let st = rustix::fs::fstat(&fd).map_err(|_| DirError::Unusable)?;
+        let st = rustix::fs::fstat(&fd).map_err(|e| DirError::Unusable(e.into()))?;
         if !self.allow_shared_dir {
             self.check_private(st.st_uid, st.st_mode)
                 .map_err(DirError::Refused)?;
         }
-        Ok(fd)
+        Ok(Some(fd))
     }
 
     /// Refuses a directory that others may write or another user owns.
@@ -654,26 +660,13 @@ fn lookup(dir: &OwnedFd, name: &str, engine: &Engine, ehash: &[u8; 32]) -> Looku
         Err(Errno::NOENT) => return Lookup::Missing,
         Err(_) => return Lookup::Bad,
     };
-    match check_entry(&fd, ehash) {
-        Ok(true) => {}
-        Ok(false) | Err(_) => return Lookup::Bad,
+    if !check_entry(&fd, ehash).unwrap_or(false) {
+        return Lookup::Bad;
     }
     let file = std::fs::File::from(fd);
     // Marks the entry used for eviction (a failure only makes it look
     // older).
-    let _ = rustix::fs::futimens(
-        &file,
-        &rustix::fs::Timestamps {
-            last_access: rustix::fs::Timespec {
-                tv_sec: 0,
-                tv_nsec: rustix::fs::UTIME_OMIT,
-            },
-            last_modification: rustix::fs::Timespec {
-                tv_sec: 0,
-                tv_nsec: rustix::fs::UTIME_NOW,
-            },
-        },
-    );
+    let _ = rustix::fs::futimens(&file, &USED_NOW);
     // SAFETY: wasmtime requires a file that `wasmtime::Module::serialize`
     // wrote and that stays unchanged while the module lives. This one is:
     // the cache writes entries only from `serialize` (plus the trailer,
@@ -816,19 +809,25 @@ fn read_source_index(dir: &OwnedFd, st: &rustix::fs::Stat) -> Option<[u8; 32]> {
     Some(buf[16..48].try_into().expect("32 bytes"))
 }
 
-/// Marks the remembered hash of a module file used.
-fn touch_source_index(dir: &OwnedFd, st: &rustix::fs::Stat) {
-    let now = rustix::fs::Timespec {
+/// The times that mark a cache file used: its mtime (what eviction
+/// orders by) set to now, its atime left alone.
+const USED_NOW: rustix::fs::Timestamps = rustix::fs::Timestamps {
+    last_access: rustix::fs::Timespec {
+        tv_sec: 0,
+        tv_nsec: rustix::fs::UTIME_OMIT,
+    },
+    last_modification: rustix::fs::Timespec {
         tv_sec: 0,
         tv_nsec: rustix::fs::UTIME_NOW,
-    };
+    },
+};
+
+/// Marks the remembered hash of a module file used.
+fn touch_source_index(dir: &OwnedFd, st: &rustix::fs::Stat) {
     let _ = rustix::fs::utimensat(
         dir,
         index_name(st).as_str(),
-        &rustix::fs::Timestamps {
-            last_access: now,
-            last_modification: now,
-        },
+        &USED_NOW,
         AtFlags::SYMLINK_NOFOLLOW,
     );
 }

@@ -1112,17 +1112,11 @@ impl FileFd {
     /// after an `append` write.
     #[inline]
     fn position(&mut self) -> Result<filesize, errno> {
-        match self.offset {
-            Some(at) => Ok(at),
-            None => {
-                let at =
-                    rustix::fs::seek(&self.file, rustix::fs::SeekFrom::Current(0)).map_err(sys)?;
-                if self.host_positioned() {
-                    self.offset = Some(at);
-                }
-                Ok(at)
-            }
+        let at = self.peek_position()?;
+        if self.host_positioned() {
+            self.offset = Some(at);
         }
+        Ok(at)
     }
 
     /// Reads at the position into `buf`, advancing it; 0 at the end.
@@ -1217,6 +1211,7 @@ impl FileFd {
 
     /// The current position, without remembering it (for `poll_oneoff`,
     /// which only looks).
+    #[inline]
     pub(crate) fn peek_position(&self) -> Result<filesize, errno> {
         match self.offset {
             Some(at) => Ok(at),
